@@ -1,0 +1,355 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from providers.models import House, Location, Office, Provider
+
+
+class Kind(models.TextChoices):
+    BLOCKED = "blocked", _("Blocked card (error 15)")
+    INVALID = "invalid", _("Invalid card (error 5 or 17)")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    NEEDS_INFO = "needs_info", _("Needs information")
+    RESOLVED = "resolved", _("Resolved")
+    REJECTED = "rejected", _("Rejected")
+    CLOSED = "closed", _("Closed")
+
+
+# The only statuses a request may move to from each status. The transition helper in
+# cards.services.lifecycle is the single writer of CardRequest.status.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.IN_PROGRESS, Status.NEW}),
+    Status.IN_PROGRESS: frozenset(
+        {Status.NEW, Status.NEEDS_INFO, Status.RESOLVED, Status.REJECTED}
+    ),
+    Status.NEEDS_INFO: frozenset({Status.NEW}),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.NEW}),
+    Status.REJECTED: frozenset(),
+    Status.CLOSED: frozenset(),
+}
+OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.NEEDS_INFO, Status.RESOLVED)
+
+
+class Source(models.TextChoices):
+    WEB = "web", _("Web form")
+    API = "api", _("API")
+    PHONE = "phone", _("Phone call")
+
+
+class Priority(models.IntegerChoices):
+    NORMAL = 0, _("Normal")
+    URGENT = 1, _("Urgent (hospital or emergency)")
+
+
+class Outcome(models.TextChoices):
+    UNBLOCKED = "unblocked", _("Unblocked")
+    REACTIVATED = "reactivated", _("Reactivated")
+
+
+CID_REGEX = r"^[0-9]{20}$"
+CARD_NUMBER_REGEX = r"^[A-Z0-9]{16}$"
+
+
+class CardRequest(models.Model):
+    """A request to unblock or clear one card, in the queue of the card's house."""
+
+    reference = models.CharField(_("reference"), max_length=24, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    error_code = models.PositiveSmallIntegerField(_("reader error code"))
+    # The CID for a blocked card, the card number for an invalid one.
+    identifier = models.CharField(_("identifier"), max_length=20)
+    house = models.ForeignKey(
+        House, models.PROTECT, related_name="card_requests", verbose_name=_("house")
+    )
+    office = models.ForeignKey(
+        Office, models.PROTECT, related_name="card_requests", verbose_name=_("office")
+    )
+    provider = models.ForeignKey(
+        Provider, models.PROTECT, related_name="card_requests", verbose_name=_("provider")
+    )
+    location = models.ForeignKey(
+        Location, models.SET_NULL, null=True, blank=True, related_name="card_requests"
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="filed_card_requests"
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status, default=Status.NEW
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority, default=Priority.NORMAL
+    )
+    due_at = models.DateTimeField(_("due"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_card_requests",
+    )
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome, blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("card request")
+        verbose_name_plural = _("card requests")
+        ordering = ["-priority", "due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "identifier"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="card_request_one_open_per_card",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=Kind.BLOCKED, identifier__regex=CID_REGEX)
+                    | Q(kind=Kind.INVALID, identifier__regex=CARD_NUMBER_REGEX)
+                ),
+                name="card_request_identifier_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=Kind.BLOCKED, error_code=15)
+                    | Q(kind=Kind.INVALID, error_code__in=[5, 17])
+                ),
+                name="card_request_error_code_matches_kind",
+            ),
+        ]
+        indexes = [
+            # The queue: a house's (or office's) open requests, most urgent first.
+            models.Index(
+                fields=["house", "status", "-priority", "due_at", "id"],
+                name="card_request_queue",
+            ),
+            models.Index(
+                fields=["office", "status", "-priority", "due_at", "id"],
+                name="card_request_office_queue",
+            ),
+            models.Index(
+                fields=["provider", "-created_at", "id"], name="card_request_provider"
+            ),
+            models.Index(fields=["assignee", "status"], name="card_request_assignee"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def identifier_last4(self) -> str:
+        return self.identifier[-4:]
+
+    @property
+    def masked_identifier(self) -> str:
+        return "•" * (len(self.identifier) - 4) + self.identifier[-4:]
+
+
+class EventKind(models.TextChoices):
+    FILED = "filed", _("Filed")
+    CLAIMED = "claimed", _("Claimed")
+    UNCLAIMED = "unclaimed", _("Released")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    INFO_GIVEN = "info_given", _("Information given")
+    RESOLVED = "resolved", _("Resolved")
+    REJECTED = "rejected", _("Rejected")
+    TRANSFERRED = "transferred", _("Transferred")
+    NOTIFIED = "notified", _("Notified")
+    CONFIRMED = "confirmed", _("Confirmed: the card works")
+    REOPENED = "reopened", _("Reopened: still failing")
+    COMMENT = "comment", _("Comment")
+
+
+class Event(models.Model):
+    """One change to a request. The timeline is append-only: rows are never edited."""
+
+    card_request = models.ForeignKey(
+        CardRequest, models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=EventKind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True
+    )
+    from_status = models.CharField(max_length=12, choices=Status, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status, blank=True)
+    from_house = models.ForeignKey(
+        House, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_house = models.ForeignKey(
+        House, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(_("text"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [
+            models.Index(fields=["card_request", "created_at"]),
+            models.Index(fields=["from_house", "kind"], name="event_transferred_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_request_id} {self.kind}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    IN_APP = "in_app", _("In the app")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Template(models.TextChoices):
+    RESOLVED = "resolved", _("Request resolved")
+    REJECTED = "rejected", _("Request rejected")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    INFO_GIVEN = "info_given", _("Information given")
+
+
+class Notification(models.Model):
+    """One message to one recipient on one channel: an outbox row, written in the
+    transaction of the change it announces and delivered afterwards by a task."""
+
+    card_request = models.ForeignKey(
+        CardRequest, models.CASCADE, related_name="notifications"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    address = models.CharField(_("address"), max_length=254, blank=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel)
+    template = models.CharField(_("template"), max_length=20, choices=Template)
+    language = models.CharField(max_length=5, default="ro")
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=NotificationStatus,
+        default=NotificationStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="notification_outbox"),
+            models.Index(
+                fields=["recipient", "channel", "read_at"], name="notification_inbox"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.template} #{self.pk}"
+
+
+class CallReason(models.TextChoices):
+    BLOCKED_CARD = "blocked_card", _("Blocked card")
+    INVALID_CARD = "invalid_card", _("Invalid card")
+    STATUS = "status", _("Status of a request")
+    OTHER_ERROR = "other_error", _("Other reader error")
+    OTHER = "other", _("Other")
+
+
+class CallOutcome(models.TextChoices):
+    REQUEST_FILED = "request_filed", _("Request filed")
+    ANSWERED = "answered", _("Answered on the phone")
+    REDIRECTED = "redirected", _("Sent to another house")
+    CALLBACK = "callback", _("Call back later")
+    OTHER = "other", _("Other")
+
+
+class Call(models.Model):
+    """A phone call logged by an operator on a house's line."""
+
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="calls"
+    )
+    house = models.ForeignKey(House, models.PROTECT, related_name="calls")
+    office = models.ForeignKey(
+        Office, models.PROTECT, null=True, blank=True, related_name="calls"
+    )
+    caller_phone = models.CharField(_("caller phone"), max_length=20)
+    provider = models.ForeignKey(
+        Provider, models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    reason = models.CharField(
+        _("reason"), max_length=16, choices=CallReason, default=CallReason.OTHER
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=CallOutcome, default=CallOutcome.OTHER
+    )
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    card_requests = models.ManyToManyField(
+        CardRequest, blank=True, related_name="calls"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        indexes = [models.Index(fields=["house", "-started_at"], name="call_house")]
+
+    def __str__(self) -> str:
+        return f"{self.house.code} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration_seconds(self) -> int | None:
+        if self.ended_at is None:
+            return None
+        return int((self.ended_at - self.started_at).total_seconds())
+
+
+class ReferenceSequence(models.Model):
+    """The last number given for a reference prefix (house code and month)."""
+
+    prefix = models.CharField(max_length=16, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class IdempotencyKey(models.Model):
+    """The first response to an API filing made with an Idempotency-Key header."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    card_request = models.ForeignKey(CardRequest, models.CASCADE)
+    status_code = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "key"], name="idempotency_key_once_per_person"
+            )
+        ]

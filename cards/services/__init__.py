@@ -1,0 +1,45 @@
+"""Writes: filing, every transition, notifications and calls."""
+
+from cards.services.calls import call_log
+from cards.services.lifecycle import (
+    card_request_ask_info,
+    card_request_claim,
+    card_request_confirm,
+    card_request_file,
+    card_request_give_info,
+    card_request_reject,
+    card_request_resolve,
+    card_request_transfer,
+    card_request_unclaim,
+    lock_card_request,
+)
+from cards.services.notifications import (
+    card_request_link,
+    notification_deliver,
+    notification_mark_read,
+    notification_render,
+    notifications_publish,
+    notifications_queue,
+    notifications_sweep,
+)
+
+__all__ = [
+    "call_log",
+    "card_request_ask_info",
+    "card_request_claim",
+    "card_request_confirm",
+    "card_request_file",
+    "card_request_give_info",
+    "card_request_link",
+    "card_request_reject",
+    "card_request_resolve",
+    "card_request_transfer",
+    "card_request_unclaim",
+    "lock_card_request",
+    "notification_deliver",
+    "notification_mark_read",
+    "notification_render",
+    "notifications_publish",
+    "notifications_queue",
+    "notifications_sweep",
+]

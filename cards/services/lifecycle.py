@@ -1,0 +1,530 @@
+"""Filing and every transition of a card request.
+
+Each transition runs in one transaction: lock the row, check the state, check the
+permission, save, append one timeline event, and queue side effects on commit.
+`_move` is the only code that assigns `CardRequest.status`.
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cards.exceptions import AlreadyClaimed, DuplicateElsewhere, TransitionNotAllowed
+from cards.guidance import DEFAULT_CODE_FOR_KIND, FILEABLE_CODES, READER_ERRORS
+from cards.models import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    CardRequest,
+    Event,
+    EventKind,
+    Kind,
+    Outcome,
+    Priority,
+    ReferenceSequence,
+    Source,
+    Status,
+    Template,
+)
+from cards.permissions import Action, ensure_can
+from cards.services.notifications import notifications_queue
+from providers.models import House, Location, Office, OfficeKind, Person, Provider
+from providers.selectors import office_for
+from providers.validators import (
+    normalize_card_number,
+    normalize_cid,
+    validate_no_pin,
+)
+
+OUTCOME_FOR_KIND = {Kind.BLOCKED: Outcome.UNBLOCKED, Kind.INVALID: Outcome.REACTIVATED}
+
+
+def lock_card_request(card_request_id: int) -> CardRequest:
+    """Re-read the request under a row lock (SQLite: the IMMEDIATE transaction's
+    database lock), so that concurrent transitions run one after the other."""
+    return CardRequest.objects.select_for_update().get(pk=card_request_id)
+
+
+# Filing -------------------------------------------------------------------------
+
+
+def _kind_and_code(kind: str | None, error_code: int | None) -> tuple[str, int]:
+    if error_code is None:
+        if kind not in DEFAULT_CODE_FOR_KIND:
+            raise ValidationError(
+                {"kind": _("Choose blocked (error 15) or invalid (error 5 or 17).")}
+            )
+        return kind, DEFAULT_CODE_FOR_KIND[kind]
+    if error_code not in FILEABLE_CODES:
+        known = READER_ERRORS.get(error_code)
+        if known is None:
+            message = _(
+                "Reader error %(code)s is not one the CAS fixes: only 15 (blocked "
+                "card) and 5 or 17 (invalid card) are filed here."
+            ) % {"code": error_code}
+        else:
+            message = _(
+                "Error %(code)s: %(meaning)s %(advice)s No request is needed."
+            ) % {"code": error_code, "meaning": known.meaning, "advice": known.advice}
+        raise ValidationError({"error_code": message})
+    implied = FILEABLE_CODES[error_code]
+    if kind and kind != implied:
+        raise ValidationError(
+            {
+                "error_code": _(
+                    "Error %(code)s is an %(implied)s card, not a %(kind)s one."
+                )
+                % {"code": error_code, "implied": implied, "kind": kind}
+            }
+        )
+    return implied, error_code
+
+
+def _identifier(kind: str, cid: str, card_number: str) -> str:
+    if kind == Kind.BLOCKED:
+        if card_number and not cid:
+            raise ValidationError(
+                {
+                    "cid": _(
+                        "A blocked card (error 15) is unblocked by its CID, the "
+                        "20-digit code on the card, not by the card number."
+                    )
+                }
+            )
+        try:
+            return normalize_cid(cid)
+        except ValidationError as error:
+            raise ValidationError({"cid": error.messages}) from None
+    if cid and not card_number:
+        raise ValidationError(
+            {
+                "card_number": _(
+                    "An invalid card (error 5 or 17) is fixed by its card number, the "
+                    "16 characters on the card, not by the CID."
+                )
+            }
+        )
+    try:
+        return normalize_card_number(card_number)
+    except ValidationError as error:
+        raise ValidationError({"card_number": error.messages}) from None
+
+
+def _next_reference(house: House) -> str:
+    prefix = f"{house.code}-{timezone.localtime():%y%m}"
+    try:
+        with transaction.atomic():
+            ReferenceSequence.objects.create(prefix=prefix)
+    except IntegrityError:
+        pass
+    ReferenceSequence.objects.filter(prefix=prefix).update(last=F("last") + 1)
+    number = ReferenceSequence.objects.get(prefix=prefix).last
+    return f"{prefix}-{number:05d}"
+
+
+def _route(card_request: CardRequest, house: House) -> None:
+    """Place the request in `house`'s queue: office by provider category, urgency
+    and due time from that office."""
+    office: Office = office_for(house=house, category=card_request.provider.category)
+    card_request.house = house
+    card_request.office = office
+    card_request.priority = (
+        Priority.URGENT if office.kind == OfficeKind.HOSPITAL else Priority.NORMAL
+    )
+    card_request.due_at = card_request.created_at + timedelta(minutes=office.sla_minutes)
+
+
+def card_request_file(
+    *,
+    actor: Person,
+    source: str,
+    house: House | None,
+    kind: str | None = None,
+    error_code: int | None = None,
+    cid: str = "",
+    card_number: str = "",
+    note: str = "",
+    provider: Provider | None = None,
+    location: Location | None = None,
+) -> tuple[CardRequest, bool]:
+    """File a request into the queue of the card's house. A card that already has
+    an open request of this provider returns that one (created=False)."""
+    ensure_can(actor, Action.FILE)
+    if actor.provider_id is not None:
+        provider, location = actor.provider, location or actor.location
+    if provider is None:
+        raise ValidationError({"provider": _("Name the provider the card was read at.")})
+    house = house or provider.house
+    kind, error_code = _kind_and_code(kind, error_code)
+    identifier = _identifier(kind, cid, card_number)
+    try:
+        validate_no_pin(note)
+    except ValidationError as error:
+        raise ValidationError({"note": error.messages}) from None
+    if source not in Source.values:
+        raise ValueError(f"unknown source {source!r}")
+    if not house.is_active:
+        raise ValidationError({"insurer_house": _("This house no longer takes requests.")})
+
+    with transaction.atomic():
+        existing = _open_request_for(kind, identifier)
+        if existing is not None:
+            return _existing_or_refuse(existing, provider), False
+        card_request = CardRequest(
+            kind=kind,
+            error_code=error_code,
+            identifier=identifier,
+            provider=provider,
+            location=location,
+            filed_by=actor,
+            source=source,
+            note=note,
+            created_at=timezone.now(),
+        )
+        _route(card_request, house)
+        card_request.reference = _next_reference(house)
+        try:
+            with transaction.atomic():
+                card_request.save()
+        except IntegrityError:
+            # Another filing for the same card committed between our check and insert.
+            existing = _open_request_for(kind, identifier)
+            if existing is None:
+                raise
+            return _existing_or_refuse(existing, provider), False
+        Event.objects.create(
+            card_request=card_request,
+            kind=EventKind.FILED,
+            actor=actor,
+            to_status=Status.NEW,
+            to_house=house,
+        )
+    return card_request, True
+
+
+def _open_request_for(kind: str, identifier: str) -> CardRequest | None:
+    return (
+        CardRequest.objects.select_related("house")
+        .filter(kind=kind, identifier=identifier, status__in=OPEN_STATUSES)
+        .first()
+    )
+
+
+def _existing_or_refuse(existing: CardRequest, provider: Provider) -> CardRequest:
+    if existing.provider_id != provider.pk:
+        # Another provider's request: say it exists, reveal nothing of it.
+        raise DuplicateElsewhere(
+            _(
+                "This card already has an open request at %(house)s, filed by another "
+                "provider. The CAS is handling it; there is no need to file again."
+            )
+            % {"house": existing.house.short_name}
+        )
+    return existing
+
+
+# Transitions --------------------------------------------------------------------
+
+_ACTION_PAST = {
+    Action.CLAIM: gettext_lazy("claimed"),
+    Action.UNCLAIM: gettext_lazy("released"),
+    Action.ASK_INFO: gettext_lazy("sent a question"),
+    Action.GIVE_INFO: gettext_lazy("answered"),
+    Action.RESOLVE: gettext_lazy("resolved"),
+    Action.REJECT: gettext_lazy("rejected"),
+    Action.TRANSFER: gettext_lazy("transferred"),
+    Action.CONFIRM: gettext_lazy("confirmed"),
+}
+
+
+def _check(
+    card_request: CardRequest,
+    *,
+    actor: Person,
+    action: Action,
+    to: str,
+    sources: tuple[str, ...] = (),
+) -> None:
+    """The state check (the table, and the action's own source statuses when several
+    actions share a move), then the permission check."""
+    if to not in TRANSITIONS[card_request.status] or (
+        sources and card_request.status not in sources
+    ):
+        raise TransitionNotAllowed(
+            _("This request is %(status)s: it cannot be %(action)s now.")
+            % {
+                "status": card_request.get_status_display().lower(),
+                "action": _ACTION_PAST[action],
+            }
+        )
+    ensure_can(actor, action, card_request)
+
+
+def _move(
+    card_request: CardRequest,
+    *,
+    to: str,
+    actor: Person | None,
+    event: str,
+    fields: tuple[str, ...] = (),
+    text: str = "",
+    from_house: House | None = None,
+) -> Event:
+    from_status = card_request.status
+    card_request.status = to
+    card_request.save(update_fields=["status", "updated_at", *fields])
+    return Event.objects.create(
+        card_request=card_request,
+        kind=event,
+        actor=actor,
+        from_status=from_status,
+        to_status=to,
+        from_house=from_house,
+        to_house=card_request.house if from_house else None,
+        text=text,
+    )
+
+
+
+
+def _required_text(field: str, value: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: message})
+    try:
+        validate_no_pin(text)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
+    return text
+
+
+@transaction.atomic
+def card_request_claim(*, actor: Person, card_request: CardRequest) -> CardRequest:
+    """Take a new request. Of two specialists claiming at once exactly one wins; the
+    other gets AlreadyClaimed naming the winner. Claiming one's own is a no-op."""
+    card_request = lock_card_request(card_request.pk)
+    if card_request.status == Status.IN_PROGRESS:
+        if card_request.assignee_id == actor.pk:
+            return card_request
+        ensure_can(actor, Action.CLAIM, card_request)
+        raise AlreadyClaimed(by=str(card_request.assignee))
+    _check(card_request, actor=actor, action=Action.CLAIM, to=Status.IN_PROGRESS)
+    card_request.assignee = actor
+    _move(
+        card_request,
+        to=Status.IN_PROGRESS,
+        actor=actor,
+        event=EventKind.CLAIMED,
+        fields=("assignee",),
+    )
+    return card_request
+
+
+@transaction.atomic
+def card_request_unclaim(*, actor: Person, card_request: CardRequest) -> CardRequest:
+    """Put a claimed request back in the queue, unassigned."""
+    card_request = lock_card_request(card_request.pk)
+    _check(
+        card_request,
+        actor=actor,
+        action=Action.UNCLAIM,
+        to=Status.NEW,
+        sources=(Status.IN_PROGRESS,),
+    )
+    card_request.assignee = None
+    _move(
+        card_request,
+        to=Status.NEW,
+        actor=actor,
+        event=EventKind.UNCLAIMED,
+        fields=("assignee",),
+    )
+    return card_request
+
+
+@transaction.atomic
+def card_request_ask_info(
+    *, actor: Person, card_request: CardRequest, question: str
+) -> CardRequest:
+    """Ask the provider a question; the provider is notified."""
+    card_request = lock_card_request(card_request.pk)
+    _check(card_request, actor=actor, action=Action.ASK_INFO, to=Status.NEEDS_INFO)
+    question = _required_text("question", question, _("Write the question."))
+    _move(
+        card_request,
+        to=Status.NEEDS_INFO,
+        actor=actor,
+        event=EventKind.INFO_REQUESTED,
+        text=question,
+    )
+    notifications_queue(card_request=card_request, template=Template.INFO_REQUESTED)
+    return card_request
+
+
+@transaction.atomic
+def card_request_give_info(
+    *, actor: Person, card_request: CardRequest, answer: str
+) -> CardRequest:
+    """Answer the CAS's question; the request returns to its house's queue and the
+    specialist who asked is told in the app."""
+    card_request = lock_card_request(card_request.pk)
+    _check(
+        card_request,
+        actor=actor,
+        action=Action.GIVE_INFO,
+        to=Status.NEW,
+        sources=(Status.NEEDS_INFO,),
+    )
+    answer = _required_text("answer", answer, _("Write the answer."))
+    asked_by = card_request.assignee
+    card_request.assignee = None
+    _move(
+        card_request,
+        to=Status.NEW,
+        actor=actor,
+        event=EventKind.INFO_GIVEN,
+        fields=("assignee",),
+        text=answer,
+    )
+    if asked_by is not None:
+        notifications_queue(
+            card_request=card_request, template=Template.INFO_GIVEN, staff=asked_by
+        )
+    return card_request
+
+
+@transaction.atomic
+def card_request_resolve(
+    *, actor: Person, card_request: CardRequest, outcome: str, note: str = ""
+) -> CardRequest:
+    """Record that the card was fixed in the national system and tell the provider
+    what to do next (the PIN reset steps for a blocked card)."""
+    card_request = lock_card_request(card_request.pk)
+    _check(card_request, actor=actor, action=Action.RESOLVE, to=Status.RESOLVED)
+    expected = OUTCOME_FOR_KIND[card_request.kind]
+    if outcome != expected:
+        raise ValidationError(
+            {
+                "outcome": _("A %(kind)s card is resolved as %(outcome)s.")
+                % {"kind": card_request.kind, "outcome": expected}
+            }
+        )
+    if note:
+        note = _required_text("note", note, "")
+    card_request.outcome = outcome
+    card_request.resolved_at = timezone.now()
+    _move(
+        card_request,
+        to=Status.RESOLVED,
+        actor=actor,
+        event=EventKind.RESOLVED,
+        fields=("outcome", "resolved_at"),
+        text=note,
+    )
+    notifications_queue(card_request=card_request, template=Template.RESOLVED)
+    return card_request
+
+
+@transaction.atomic
+def card_request_reject(
+    *, actor: Person, card_request: CardRequest, reason: str
+) -> CardRequest:
+    """Refuse the request with a reason the provider reads."""
+    card_request = lock_card_request(card_request.pk)
+    _check(card_request, actor=actor, action=Action.REJECT, to=Status.REJECTED)
+    reason = _required_text("reason", reason, _("Give the reason for rejecting."))
+    card_request.closed_at = timezone.now()
+    _move(
+        card_request,
+        to=Status.REJECTED,
+        actor=actor,
+        event=EventKind.REJECTED,
+        fields=("closed_at",),
+        text=reason,
+    )
+    notifications_queue(card_request=card_request, template=Template.REJECTED)
+    return card_request
+
+
+@transaction.atomic
+def card_request_transfer(
+    *, actor: Person, card_request: CardRequest, house: House, note: str = ""
+) -> CardRequest:
+    """Move the request to another house's queue, where it starts again as new."""
+    card_request = lock_card_request(card_request.pk)
+    _check(card_request, actor=actor, action=Action.TRANSFER, to=Status.NEW)
+    if house.pk == card_request.house_id:
+        raise ValidationError({"house": _("The request is already in this house.")})
+    if not house.is_active:
+        raise ValidationError({"house": _("This house no longer takes requests.")})
+    if note:
+        note = _required_text("note", note, "")
+    from_house = card_request.house
+    card_request.assignee = None
+    _route(card_request, house)
+    _move(
+        card_request,
+        to=Status.NEW,
+        actor=actor,
+        event=EventKind.TRANSFERRED,
+        fields=("assignee", "house", "office", "priority", "due_at"),
+        text=note,
+        from_house=from_house,
+    )
+    return card_request
+
+
+@transaction.atomic
+def card_request_confirm(
+    *,
+    actor: Person,
+    card_request: CardRequest,
+    works: bool,
+    reader_error: int | None = None,
+    note: str = "",
+) -> CardRequest:
+    """The provider's answer after the fix: the card works (closed) or still fails
+    (reopened in the queue, with what the reader now shows)."""
+    card_request = lock_card_request(card_request.pk)
+    to = Status.CLOSED if works else Status.NEW
+    _check(
+        card_request,
+        actor=actor,
+        action=Action.CONFIRM,
+        to=to,
+        sources=(Status.RESOLVED,),
+    )
+    if note:
+        note = _required_text("note", note, "")
+    if works:
+        card_request.closed_at = timezone.now()
+        _move(
+            card_request,
+            to=Status.CLOSED,
+            actor=actor,
+            event=EventKind.CONFIRMED,
+            fields=("closed_at",),
+            text=note,
+        )
+        return card_request
+    if reader_error is not None:
+        note = _("The reader shows error %(code)s. %(note)s") % {
+            "code": reader_error,
+            "note": note,
+        }
+    card_request.assignee = None
+    card_request.outcome = ""
+    card_request.resolved_at = None
+    _move(
+        card_request,
+        to=Status.NEW,
+        actor=actor,
+        event=EventKind.REOPENED,
+        fields=("assignee", "outcome", "resolved_at"),
+        text=note.strip(),
+    )
+    return card_request

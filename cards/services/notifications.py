@@ -1,0 +1,210 @@
+"""The notification outbox: rows written in the transaction of the change they
+announce, published to the broker after commit, delivered once by a task.
+
+A broker that is down at commit time delays messages but loses none: publishing
+fails fast and `notifications_sweep` re-publishes rows left pending. Delivery locks
+the row and skips it once sent, so a redelivered task never sends twice.
+"""
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from cards.guidance import instructions_for
+from cards.models import (
+    CardRequest,
+    Channel,
+    Event,
+    EventKind,
+    Notification,
+    NotificationStatus,
+    Template,
+)
+from providers.models import Person
+
+logger = logging.getLogger(__name__)
+
+
+def _provider_recipients(card_request: CardRequest) -> list[Notification]:
+    """The on-site agent who filed it (in the app and by email) and the provider's
+    contact address; for a request filed by phone, every agent of the provider."""
+    filer = card_request.filed_by
+    if filer.provider_id == card_request.provider_id:
+        agents = [filer]
+    else:
+        agents = list(card_request.provider.agents.filter(is_active=True))
+    rows = []
+    addresses = set()
+    for agent in agents:
+        rows.append(
+            Notification(recipient=agent, channel=Channel.IN_APP, language=agent.language)
+        )
+        if agent.email and agent.email.lower() not in addresses:
+            addresses.add(agent.email.lower())
+            rows.append(
+                Notification(
+                    recipient=agent,
+                    channel=Channel.EMAIL,
+                    address=agent.email,
+                    language=agent.language,
+                )
+            )
+    contact = card_request.provider.email
+    if contact and contact.lower() not in addresses:
+        rows.append(Notification(channel=Channel.EMAIL, address=contact, language="ro"))
+    return rows
+
+
+def notifications_queue(
+    *, card_request: CardRequest, template: str, staff: Person | None = None
+) -> list[Notification]:
+    """Store the messages announcing a change (to the provider, or in the app to one
+    CAS staff member) in the caller's transaction; publish them once it commits."""
+    if staff is not None:
+        rows = [
+            Notification(recipient=staff, channel=Channel.IN_APP, language=staff.language)
+        ]
+    else:
+        rows = _provider_recipients(card_request)
+    for row in rows:
+        row.card_request = card_request
+        row.template = template
+    created = Notification.objects.bulk_create(rows)
+    ids = [row.pk for row in created]
+    transaction.on_commit(partial(notifications_publish, notification_ids=ids))
+    return created
+
+
+def notifications_publish(*, notification_ids: list[int]) -> None:
+    """Hand each notification to the broker. Never raises: a row that could not be
+    published stays pending and the sweep publishes it again."""
+    from cards.tasks import notification_deliver_task
+
+    for notification_id in notification_ids:
+        try:
+            notification_deliver_task.delay(notification_id)
+        except Exception:
+            logger.warning(
+                "notification %s not published; the outbox sweep will retry",
+                notification_id,
+                exc_info=True,
+            )
+
+
+# The timeline event whose text (answer, reason, question) a message quotes.
+_EVENT_FOR_TEMPLATE = {
+    Template.RESOLVED: EventKind.RESOLVED,
+    Template.REJECTED: EventKind.REJECTED,
+    Template.INFO_REQUESTED: EventKind.INFO_REQUESTED,
+    Template.INFO_GIVEN: EventKind.INFO_GIVEN,
+}
+
+
+def card_request_link(card_request: CardRequest) -> str:
+    return settings.SITE_URL + reverse("card-request-page", args=[card_request.reference])
+
+
+def notification_render(notification: Notification) -> tuple[str, str]:
+    """Subject and text of a message, in the recipient's language. The card is named
+    by its last 4 characters only."""
+    card_request = notification.card_request
+    with translation.override(notification.language):
+        context = {
+            "card_request": card_request,
+            "link": card_request_link(card_request),
+            "last4": card_request.identifier_last4,
+            "instructions": instructions_for(card_request.kind),
+            "event": card_request.events.filter(kind=_EVENT_FOR_TEMPLATE[notification.template])
+            .order_by("-created_at", "-id")
+            .first(),
+        }
+        subject = render_to_string(
+            f"cards/notifications/{notification.template}_subject.txt", context
+        )
+        body = render_to_string(f"cards/notifications/{notification.template}.txt", context)
+    return " ".join(subject.split()), body.strip() + "\n"
+
+
+def _send(notification: Notification) -> None:
+    if notification.channel == Channel.EMAIL:
+        subject, body = notification_render(notification)
+        send_mail(
+            subject,
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [notification.address],
+            fail_silently=False,
+        )
+    elif notification.channel != Channel.IN_APP:
+        raise ValueError(f"no backend for channel {notification.channel}")
+    # An in-app message is shown from its row: storing it is delivering it.
+
+
+@transaction.atomic
+def notification_deliver(*, notification_id: int) -> Notification | None:
+    """Send one pending notification and record the attempt. A notification already
+    sent (or given up on) is left alone, so a repeated call never sends twice."""
+    notification = (
+        Notification.objects.select_for_update()
+        .select_related("card_request")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None or notification.status != NotificationStatus.PENDING:
+        return notification
+    notification.attempts += 1
+    try:
+        _send(notification)
+    except Exception as error:
+        notification.last_error = f"{type(error).__name__}: {error}"[:500]
+        if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+            notification.status = NotificationStatus.FAILED
+        notification.save(update_fields=["attempts", "last_error", "status"])
+        logger.warning(
+            "notification %s attempt %s failed: %s",
+            notification.pk,
+            notification.attempts,
+            type(error).__name__,
+        )
+        return notification
+    notification.status = NotificationStatus.SENT
+    notification.sent_at = timezone.now()
+    notification.last_error = ""
+    notification.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+    Event.objects.create(
+        card_request=notification.card_request,
+        kind=EventKind.NOTIFIED,
+        text=notification.get_channel_display(),
+    )
+    return notification
+
+
+def notifications_sweep(*, older_than: timedelta | None = None) -> int:
+    """Re-publish notifications still pending after a while (the broker was down at
+    commit time, or a worker died). Returns how many were published."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.NOTIFICATION_SWEEP_AFTER_SECONDS)
+    ids = list(
+        Notification.objects.filter(
+            status=NotificationStatus.PENDING, created_at__lte=timezone.now() - older_than
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    notifications_publish(notification_ids=ids)
+    return len(ids)
+
+
+def notification_mark_read(*, actor: Person, notification: Notification) -> None:
+    """Mark one of the actor's in-app messages as read."""
+    if notification.recipient_id == actor.pk and notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+

@@ -1,0 +1,4 @@
+import os
+
+# The suite runs with production settings (DEBUG off), which need a secret key.
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789abcdefghijklmnop")

@@ -1,0 +1,53 @@
+"""API-wide pieces: the one exception handler and the pagination."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from cards.exceptions import (
+    AlreadyClaimed,
+    DomainError,
+    DuplicateElsewhere,
+    PermissionDenied,
+    TransitionNotAllowed,
+)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def exception_handler(exc, context):
+    """Domain errors become 409 (state conflict, lost claim, card already filed
+    elsewhere) or 403 (role); Django validation errors become 400 with field
+    messages. Everything else follows DRF."""
+    if isinstance(exc, DjangoValidationError):
+        return Response(as_serializer_error(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DomainError):
+        body = {"detail": exc.message, "code": _error_code(exc)}
+        if isinstance(exc, AlreadyClaimed):
+            body["claimed_by"] = exc.by
+        http_status = (
+            status.HTTP_403_FORBIDDEN
+            if isinstance(exc, PermissionDenied)
+            else status.HTTP_409_CONFLICT
+        )
+        return Response(body, status=http_status)
+    return drf_exception_handler(exc, context)
+
+
+def _error_code(exc: DomainError) -> str:
+    for cls, code in (
+        (AlreadyClaimed, "already_claimed"),
+        (TransitionNotAllowed, "transition_not_allowed"),
+        (PermissionDenied, "permission_denied"),
+        (DuplicateElsewhere, "open_elsewhere"),
+    ):
+        if isinstance(exc, cls):
+            return code
+    return "conflict"
