@@ -1,3 +1,5 @@
+"""Loaded as a pytest plugin (see pyproject) before Django is configured."""
+
 import os
 
 # The suite runs with production settings (DEBUG off), which need a secret key.
