@@ -456,7 +456,13 @@ def card_request_transfer(
 ) -> CardRequest:
     """Move the request to another house's queue, where it starts again as new."""
     card_request = lock_card_request(card_request.pk)
-    _check(card_request, actor=actor, action=Action.TRANSFER, to=Status.NEW)
+    _check(
+        card_request,
+        actor=actor,
+        action=Action.TRANSFER,
+        to=Status.NEW,
+        sources=(Status.NEW, Status.IN_PROGRESS),
+    )
     if house.pk == card_request.house_id:
         raise ValidationError({"house": _("The request is already in this house.")})
     if not house.is_active:
