@@ -12,11 +12,12 @@ RETRY_BACKOFF_MAX_SECONDS = 1800
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def notification_deliver_task(self, notification_id: int) -> str | None:
     """Deliver one notification; retry with exponential backoff while the service
-    keeps it pending (it gives up after NOTIFICATION_MAX_ATTEMPTS)."""
+    keeps it pending (it gives up after NOTIFICATION_MAX_ATTEMPTS). Run in process
+    (no broker), a failed attempt is left to the outbox sweep instead."""
     notification = notification_deliver(notification_id=notification_id)
     if notification is None:
         return None
-    if notification.status == NotificationStatus.PENDING:
+    if notification.status == NotificationStatus.PENDING and not self.request.is_eager:
         countdown = min(
             RETRY_BACKOFF_SECONDS * 2 ** (notification.attempts - 1),
             RETRY_BACKOFF_MAX_SECONDS,
