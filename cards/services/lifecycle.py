@@ -41,6 +41,10 @@ from providers.validators import (
 )
 
 OUTCOME_FOR_KIND = {Kind.BLOCKED: Outcome.UNBLOCKED, Kind.INVALID: Outcome.REACTIVATED}
+_OUTCOME_MESSAGE = {
+    Kind.BLOCKED: gettext_lazy("A blocked card is resolved as unblocked."),
+    Kind.INVALID: gettext_lazy("An invalid card is resolved as reactivated."),
+}
 
 
 def lock_card_request(card_request_id: int) -> CardRequest:
@@ -76,9 +80,10 @@ def _kind_and_code(kind: str | None, error_code: int | None) -> tuple[str, int]:
         raise ValidationError(
             {
                 "error_code": _(
-                    "Error %(code)s is an %(implied)s card, not a %(kind)s one."
+                    "Reader error %(code)s does not match the kind chosen: 15 is a "
+                    "blocked card, 5 and 17 an invalid card."
                 )
-                % {"code": error_code, "implied": implied, "kind": kind}
+                % {"code": error_code}
             }
         )
     return implied, error_code
@@ -255,9 +260,9 @@ def _check(
         sources and card_request.status not in sources
     ):
         raise TransitionNotAllowed(
-            _("This request is %(status)s: it cannot be %(action)s now.")
+            _("This request's status is “%(status)s”: it cannot be %(action)s now.")
             % {
-                "status": card_request.get_status_display().lower(),
+                "status": card_request.get_status_display(),
                 "action": _ACTION_PAST[action],
             }
         )
@@ -405,14 +410,8 @@ def card_request_resolve(
     what to do next (the PIN reset steps for a blocked card)."""
     card_request = lock_card_request(card_request.pk)
     _check(card_request, actor=actor, action=Action.RESOLVE, to=Status.RESOLVED)
-    expected = OUTCOME_FOR_KIND[card_request.kind]
-    if outcome != expected:
-        raise ValidationError(
-            {
-                "outcome": _("A %(kind)s card is resolved as %(outcome)s.")
-                % {"kind": card_request.kind, "outcome": expected}
-            }
-        )
+    if outcome != OUTCOME_FOR_KIND[card_request.kind]:
+        raise ValidationError({"outcome": _OUTCOME_MESSAGE[card_request.kind]})
     if note:
         note = _required_text("note", note, "")
     card_request.outcome = outcome

@@ -142,7 +142,7 @@ def test_a_house_can_route_a_category_to_another_office(api, db):
         ({"error_code": 21, "cid": CID}, "error_code", "transport PIN"),
         ({"error_code": 36, "cid": CID}, "error_code", "has not unblocked"),
         ({"error_code": 99, "cid": CID}, "error_code", "only 15"),
-        ({"kind": "blocked", "error_code": 5, "cid": CID}, "error_code", "invalid card"),
+        ({"kind": "blocked", "error_code": 5, "cid": CID}, "error_code", "5 and 17 an invalid card"),
         ({"cid": CID}, "kind", "Choose blocked"),
         ({"kind": "lost", "cid": CID}, "kind", "not a valid choice"),
         ({"kind": "blocked", "cid": CID, "insurer_house": "XX"}, "insurer_house",
