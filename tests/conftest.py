@@ -29,12 +29,12 @@ def _test_settings(settings, request):
 
 
 @pytest.fixture
-def tm():
+def tm(db):
     return house("TM")
 
 
 @pytest.fixture
-def cj():
+def cj(db):
     return house("CJ")
 
 
