@@ -6,7 +6,7 @@ import pytest
 
 from cards.models import CardRequest, Event, EventKind, Kind, Priority, Source, Status
 from providers.models import Category, CategoryRoute, OfficeKind
-from tests.providers.factories import AgentFactory, ProviderFactory, house
+from tests.providers.factories import AgentFactory, ProviderFactory, house, valid_cui
 
 CID = "80642000350012345678"
 CARD_NUMBER = "RO1A2B3C4D5E6F70"
@@ -284,7 +284,7 @@ def test_an_operator_files_for_a_provider_named_by_fiscal_code(api, operator):
     [
         (None, "Name the provider"),
         ("12345678", "wrong check digit"),
-        ("18456720", "No provider under contract"),
+        (valid_cui(999_999), "No provider under contract"),
     ],
 )
 def test_an_operator_must_name_a_known_provider(api, operator, provider, message):
@@ -307,7 +307,7 @@ def test_an_agent_cannot_file_for_another_provider(api, provider_agent, other_ag
 
 
 @pytest.mark.parametrize("role", ["specialist", "supervisor"])
-def test_cas_staff_who_do_not_take_calls_cannot_file(api, request, role):
+def test_cas_staff_who_do_not_take_calls_cannot_file(api, db, request, role):
     response = file(api(request.getfixturevalue(role)), kind="blocked", cid=CID)
     assert response.status_code == 403
 

@@ -197,7 +197,7 @@ def test_a_transition_the_state_forbids_is_a_409(api, provider_agent, specialist
     ],
 )
 def test_calls_and_provider_lookup_by_role(
-    request, api, role, list_calls, log_call, lookup
+    request, api, db, role, list_calls, log_call, lookup
 ):
     client = api(request.getfixturevalue(role))
     logged = client.post("/api/v1/calls/", {"caller_phone": "0256 201 234"}, format="json")
