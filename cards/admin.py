@@ -29,7 +29,16 @@ class EventInline(admin.TabularInline):
 
 @admin.register(CardRequest)
 class CardRequestAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "kind", "masked_identifier", "status", "house", "office", "provider", "created_at"]
+    list_display = [
+        "reference",
+        "kind",
+        "masked_identifier",
+        "status",
+        "house",
+        "office",
+        "provider",
+        "created_at",
+    ]
     list_filter = ["status", "kind", "house", "source"]
     search_fields = ["reference", "provider__name"]
     exclude = ["identifier"]
@@ -39,11 +48,26 @@ class CardRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["card_request", "channel", "template", "status", "attempts", "sent_at"]
+    list_display = [
+        "card_request",
+        "channel",
+        "template",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
     list_filter = ["status", "channel", "template"]
 
 
 @admin.register(Call)
 class CallAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "house", "office", "caller_phone", "provider", "reason", "outcome"]
+    list_display = [
+        "started_at",
+        "house",
+        "office",
+        "caller_phone",
+        "provider",
+        "reason",
+        "outcome",
+    ]
     list_filter = ["house", "reason", "outcome"]

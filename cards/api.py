@@ -39,7 +39,9 @@ from providers.validators import normalize_cui
 class CardRequestFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     kind = django_filters.ChoiceFilter(choices=Kind.choices)
-    office = django_filters.ChoiceFilter(field_name="office__kind", choices=OfficeKind.choices)
+    office = django_filters.ChoiceFilter(
+        field_name="office__kind", choices=OfficeKind.choices
+    )
     house = django_filters.CharFilter(field_name="house__code", lookup_expr="iexact")
 
     class Meta:
@@ -50,7 +52,9 @@ class CardRequestFilter(django_filters.FilterSet):
 def _house(code: str, field: str) -> House:
     house = House.objects.filter(code__iexact=(code or "").strip()).first()
     if house is None:
-        raise ValidationError({field: _("No house has the code %(code)s.") % {"code": code}})
+        raise ValidationError(
+            {field: _("No house has the code %(code)s.") % {"code": code}}
+        )
     return house
 
 
@@ -97,7 +101,9 @@ class CardRequestViewSet(
                     "events",
                     Event.objects.select_related("actor", "from_house", "to_house"),
                 ),
-                Prefetch("notifications", Notification.objects.order_by("created_at", "id")),
+                Prefetch(
+                    "notifications", Notification.objects.order_by("created_at", "id")
+                ),
             )
             .get(pk=card_request.pk)
         )
@@ -199,7 +205,9 @@ class CardRequestViewSet(
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
-    def _transition(self, service, serializer_class=serializers.EmptySerializer, **extra):
+    def _transition(
+        self, service, serializer_class=serializers.EmptySerializer, **extra
+    ):
         card_request = self.get_object()
         data = self._validated(serializer_class)
         updated = service(
@@ -223,7 +231,9 @@ class CardRequestViewSet(
     )
     @action(detail=True, methods=["post"])
     def resolve(self, request, reference=None):
-        return self._transition(services.card_request_resolve, serializers.ResolveSerializer)
+        return self._transition(
+            services.card_request_resolve, serializers.ResolveSerializer
+        )
 
     @extend_schema(
         request=serializers.RejectSerializer,
@@ -231,7 +241,9 @@ class CardRequestViewSet(
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, reference=None):
-        return self._transition(services.card_request_reject, serializers.RejectSerializer)
+        return self._transition(
+            services.card_request_reject, serializers.RejectSerializer
+        )
 
     @extend_schema(
         request=serializers.TransferSerializer,
@@ -255,7 +267,9 @@ class CardRequestViewSet(
     )
     @action(detail=True, methods=["post"], url_path="ask-info")
     def ask_info(self, request, reference=None):
-        return self._transition(services.card_request_ask_info, serializers.AskInfoSerializer)
+        return self._transition(
+            services.card_request_ask_info, serializers.AskInfoSerializer
+        )
 
     @extend_schema(
         request=serializers.InfoSerializer,
@@ -263,7 +277,9 @@ class CardRequestViewSet(
     )
     @action(detail=True, methods=["post"])
     def info(self, request, reference=None):
-        return self._transition(services.card_request_give_info, serializers.InfoSerializer)
+        return self._transition(
+            services.card_request_give_info, serializers.InfoSerializer
+        )
 
     @extend_schema(
         request=serializers.ConfirmSerializer,
@@ -271,7 +287,9 @@ class CardRequestViewSet(
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, reference=None):
-        return self._transition(services.card_request_confirm, serializers.ConfirmSerializer)
+        return self._transition(
+            services.card_request_confirm, serializers.ConfirmSerializer
+        )
 
 
 class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -282,9 +300,11 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if not has_role_for(self.request.user, Action.LIST_CALLS):
             raise DRFPermissionDenied(_("Your role does not see calls."))
-        return calls_visible_to(self.request.user).select_related(
-            "operator", "house", "office", "provider"
-        ).prefetch_related("card_requests")
+        return (
+            calls_visible_to(self.request.user)
+            .select_related("operator", "house", "office", "provider")
+            .prefetch_related("card_requests")
+        )
 
     @extend_schema(
         request=serializers.CallInputSerializer,
@@ -307,7 +327,10 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 card_requests.append(card_request_get_for(request.user, reference))
             except Http404:
                 raise ValidationError(
-                    {"card_requests": _("No request %(ref)s in your scope.") % {"ref": reference}}
+                    {
+                        "card_requests": _("No request %(ref)s in your scope.")
+                        % {"ref": reference}
+                    }
                 ) from None
         call = services.call_log(
             actor=request.user,
@@ -316,9 +339,9 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             card_requests=card_requests,
             **data,
         )
-        call = Call.objects.select_related("operator", "house", "office", "provider").get(
-            pk=call.pk
-        )
+        call = Call.objects.select_related(
+            "operator", "house", "office", "provider"
+        ).get(pk=call.pk)
         return Response(
             serializers.CallSerializer(call, context={"request": request}).data,
             status=status.HTTP_201_CREATED,

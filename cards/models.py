@@ -70,7 +70,10 @@ class CardRequest(models.Model):
         Office, models.PROTECT, related_name="card_requests", verbose_name=_("office")
     )
     provider = models.ForeignKey(
-        Provider, models.PROTECT, related_name="card_requests", verbose_name=_("provider")
+        Provider,
+        models.PROTECT,
+        related_name="card_requests",
+        verbose_name=_("provider"),
     )
     location = models.ForeignKey(
         Location, models.SET_NULL, null=True, blank=True, related_name="card_requests"
@@ -175,9 +178,7 @@ class EventKind(models.TextChoices):
 class Event(models.Model):
     """One change to a request. The timeline is append-only: rows are never edited."""
 
-    card_request = models.ForeignKey(
-        CardRequest, models.CASCADE, related_name="events"
-    )
+    card_request = models.ForeignKey(CardRequest, models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=EventKind)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True
@@ -336,6 +337,9 @@ class ReferenceSequence(models.Model):
     prefix = models.CharField(max_length=16, unique=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.last:05d}"
+
 
 class IdempotencyKey(models.Model):
     """The first response to an API filing made with an Idempotency-Key header."""
@@ -353,3 +357,6 @@ class IdempotencyKey(models.Model):
                 fields=["person", "key"], name="idempotency_key_once_per_person"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.key}"

@@ -97,7 +97,9 @@ class InfoSerializer(StrictSerializer):
 class ConfirmSerializer(StrictSerializer):
     works = serializers.BooleanField()
     reader_error = serializers.IntegerField(
-        required=False, min_value=0, max_value=999,
+        required=False,
+        min_value=0,
+        max_value=999,
         help_text="What the reader shows now, when the card still fails.",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
@@ -116,8 +118,15 @@ class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = Event
         fields = [
-            "kind", "label", "actor", "from_status", "to_status",
-            "from_house", "to_house", "text", "created_at",
+            "kind",
+            "label",
+            "actor",
+            "from_status",
+            "to_status",
+            "from_house",
+            "to_house",
+            "text",
+            "created_at",
         ]
 
 
@@ -147,10 +156,29 @@ class CardRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = CardRequest
         fields = [
-            "reference", "kind", "error_code", "status", "status_label", "priority",
-            "house", "house_name", "office", "provider", "location", "source",
-            "filed_by", "assignee", "cid", "card_number", "note", "outcome",
-            "due_at", "created_at", "updated_at", "resolved_at", "closed_at",
+            "reference",
+            "kind",
+            "error_code",
+            "status",
+            "status_label",
+            "priority",
+            "house",
+            "house_name",
+            "office",
+            "provider",
+            "location",
+            "source",
+            "filed_by",
+            "assignee",
+            "cid",
+            "card_number",
+            "note",
+            "outcome",
+            "due_at",
+            "created_at",
+            "updated_at",
+            "resolved_at",
+            "closed_at",
         ]
 
     def _identifier(self, card_request: CardRequest) -> str:
@@ -183,8 +211,12 @@ class CardRequestDetailSerializer(CardRequestSerializer):
     instructions = serializers.SerializerMethodField()
 
     class Meta(CardRequestSerializer.Meta):
-        fields = [*CardRequestSerializer.Meta.fields, "events", "notifications",
-                  "instructions"]
+        fields = [
+            *CardRequestSerializer.Meta.fields,
+            "events",
+            "notifications",
+            "instructions",
+        ]
 
     @extend_schema_field(InstructionsSerializer(allow_null=True))
     def get_instructions(self, card_request: CardRequest) -> dict | None:
@@ -201,7 +233,8 @@ class CallInputSerializer(StrictSerializer):
         required=False, max_length=14, help_text="Fiscal code of the calling provider."
     )
     office = serializers.ChoiceField(
-        choices=["primary", "clinical", "hospital"], required=False,
+        choices=["primary", "clinical", "hospital"],
+        required=False,
         help_text="The office line that took the call (default: none recorded).",
     )
     reason = serializers.ChoiceField(choices=CallReason.choices, required=False)
@@ -210,7 +243,9 @@ class CallInputSerializer(StrictSerializer):
     started_at = serializers.DateTimeField(required=False)
     ended_at = serializers.DateTimeField(required=False)
     card_requests = serializers.ListField(
-        child=serializers.CharField(max_length=24), required=False, max_length=20,
+        child=serializers.CharField(max_length=24),
+        required=False,
+        max_length=20,
         help_text="References of requests this call is about.",
     )
 
@@ -228,7 +263,18 @@ class CallSerializer(serializers.ModelSerializer):
     class Meta:
         model = Call
         fields = [
-            "id", "operator", "house", "office", "caller_phone", "provider",
-            "reason", "outcome", "note", "started_at", "ended_at",
-            "duration_seconds", "card_requests", "created_at",
+            "id",
+            "operator",
+            "house",
+            "office",
+            "caller_phone",
+            "provider",
+            "reason",
+            "outcome",
+            "note",
+            "started_at",
+            "ended_at",
+            "duration_seconds",
+            "card_requests",
+            "created_at",
         ]

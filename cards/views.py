@@ -17,15 +17,18 @@ def home(request):
 
 def card_request_page(request, reference):
     card_request = card_request_get_for(request.user, reference)
-    show_instructions = card_request.status in (Status.RESOLVED, Status.CLOSED) and bool(
-        card_request.outcome
-    )
+    show_instructions = card_request.status in (
+        Status.RESOLVED,
+        Status.CLOSED,
+    ) and bool(card_request.outcome)
     context = {
         "card_request": card_request,
         "identifier": card_request.identifier
         if can(request.user, Action.VIEW_IDENTIFIER, card_request)
         else card_request.masked_identifier,
         "events": card_request.events.select_related("actor", "from_house", "to_house"),
-        "instructions": instructions_for(card_request.kind) if show_instructions else None,
+        "instructions": instructions_for(card_request.kind)
+        if show_instructions
+        else None,
     }
     return render(request, "cards/card_request.html", context)

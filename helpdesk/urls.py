@@ -37,10 +37,16 @@ api_v1 = _authenticated_by_drf(
 
 urlpatterns = [
     path("", card_views.home, name="home"),
-    path("requests/<str:reference>/", card_views.card_request_page, name="card-request-page"),
+    path(
+        "requests/<str:reference>/",
+        card_views.card_request_page,
+        name="card-request-page",
+    ),
     path(
         "login/",
-        login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        login_not_required(
+            auth_views.LoginView.as_view(redirect_authenticated_user=True)
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -38,7 +38,14 @@ class LocationInline(admin.TabularInline):
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
-    list_display = ["name", "fiscal_code", "contract_number", "house", "category", "is_active"]
+    list_display = [
+        "name",
+        "fiscal_code",
+        "contract_number",
+        "house",
+        "category",
+        "is_active",
+    ]
     list_filter = ["house", "category", "is_active"]
     search_fields = ["name", "fiscal_code", "contract_number", "phone"]
     inlines = [LocationInline]
@@ -46,7 +53,15 @@ class ProviderAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(UserAdmin):
-    list_display = ["username", "first_name", "last_name", "role", "house", "provider", "is_active"]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "role",
+        "house",
+        "provider",
+        "is_active",
+    ]
     list_filter = ["role", "house", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]
     filter_horizontal = ["offices"]
@@ -54,7 +69,17 @@ class PersonAdmin(UserAdmin):
         *UserAdmin.fieldsets,
         (
             _("Helpdesk role"),
-            {"fields": ["role", "house", "offices", "provider", "location", "phone", "language"]},
+            {
+                "fields": [
+                    "role",
+                    "house",
+                    "offices",
+                    "provider",
+                    "location",
+                    "phone",
+                    "language",
+                ]
+            },
         ),
     ]
     add_fieldsets = [

@@ -40,10 +40,14 @@ class ProviderLookupViewSet(viewsets.GenericViewSet):
         providers = list(providers_search(query=request.query_params.get("q", "")))
         # The office each provider's cards go to in its own house.
         office_kinds = {
-            provider.pk: office_for(house=provider.house, category=provider.category).kind
+            provider.pk: office_for(
+                house=provider.house, category=provider.category
+            ).kind
             for provider in providers
         }
         serializer = ProviderSerializer(
-            providers, many=True, context={"request": request, "office_kinds": office_kinds}
+            providers,
+            many=True,
+            context={"request": request, "office_kinds": office_kinds},
         )
         return Response(serializer.data)

@@ -52,7 +52,9 @@ class Office(models.Model):
         verbose_name = _("office")
         verbose_name_plural = _("offices")
         constraints = [
-            models.UniqueConstraint(fields=["house", "kind"], name="office_one_per_kind")
+            models.UniqueConstraint(
+                fields=["house", "kind"], name="office_one_per_kind"
+            )
         ]
 
     def __str__(self) -> str:
@@ -154,7 +156,10 @@ class Provider(models.Model):
         ordering = ["name"]
         verbose_name = _("provider")
         verbose_name_plural = _("providers")
-        indexes = [models.Index(fields=["contract_number"]), models.Index(fields=["phone"])]
+        indexes = [
+            models.Index(fields=["contract_number"]),
+            models.Index(fields=["phone"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -211,7 +216,9 @@ class Person(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     language = models.CharField(
-        _("language"), max_length=5, choices=[("ro", "Română"), ("en", "English")],
+        _("language"),
+        max_length=5,
+        choices=[("ro", "Română"), ("en", "English")],
         default="ro",
     )
 
@@ -223,9 +230,19 @@ class Person(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(role=Role.PROVIDER_AGENT, provider__isnull=False, house__isnull=True)
-                    | Q(role__in=HOUSE_ROLES, house__isnull=False, provider__isnull=True)
-                    | Q(role=Role.NATIONAL_ADMIN, house__isnull=True, provider__isnull=True)
+                    Q(
+                        role=Role.PROVIDER_AGENT,
+                        provider__isnull=False,
+                        house__isnull=True,
+                    )
+                    | Q(
+                        role__in=HOUSE_ROLES, house__isnull=False, provider__isnull=True
+                    )
+                    | Q(
+                        role=Role.NATIONAL_ADMIN,
+                        house__isnull=True,
+                        provider__isnull=True,
+                    )
                 ),
                 name="person_scope_matches_role",
                 violation_error_message=_(

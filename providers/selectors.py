@@ -41,11 +41,12 @@ def providers_search(*, query: str, limit: int = 20) -> QuerySet[Provider]:
     if len(digits) >= MIN_PHONE_DIGITS:
         # Stored numbers are E.164; match on the national significant number.
         national = digits.removeprefix("40").lstrip("0")
-        condition |= Q(phone__endswith=national) | Q(locations__phone__endswith=national)
+        condition |= Q(phone__endswith=national) | Q(
+            locations__phone__endswith=national
+        )
     return (
         Provider.objects.filter(condition, is_active=True)
         .select_related("house")
         .distinct()
         .order_by("name")[:limit]
     )
-

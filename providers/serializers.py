@@ -27,8 +27,15 @@ class ProviderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Provider
         fields = [
-            "name", "fiscal_code", "contract_number", "house", "category",
-            "category_label", "office", "phone", "email",
+            "name",
+            "fiscal_code",
+            "contract_number",
+            "house",
+            "category",
+            "category_label",
+            "office",
+            "phone",
+            "email",
         ]
 
     def get_office(self, provider: Provider) -> str:

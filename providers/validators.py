@@ -145,7 +145,10 @@ def normalize_phone(value: str) -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            _("This is not a valid phone number (e.g. 0736 203 666 or +40 736 203 666)."),
+            _(
+                "This is not a valid phone number "
+                "(e.g. 0736 203 666 or +40 736 203 666)."
+            ),
             code="phone",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -41,7 +41,9 @@ def cj(db):
 @pytest.fixture
 def provider_agent(db):
     """Receptionist of a Timiș family practice."""
-    return AgentFactory(username="agent", provider=ProviderFactory(name="Cabinet Dr. Ionescu"))
+    return AgentFactory(
+        username="agent", provider=ProviderFactory(name="Cabinet Dr. Ionescu")
+    )
 
 
 @pytest.fixture

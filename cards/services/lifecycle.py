@@ -140,7 +140,9 @@ def _route(card_request: CardRequest, house: House) -> None:
     card_request.priority = (
         Priority.URGENT if office.kind == OfficeKind.HOSPITAL else Priority.NORMAL
     )
-    card_request.due_at = card_request.created_at + timedelta(minutes=office.sla_minutes)
+    card_request.due_at = card_request.created_at + timedelta(
+        minutes=office.sla_minutes
+    )
 
 
 def card_request_file(
@@ -162,7 +164,9 @@ def card_request_file(
     if actor.provider_id is not None:
         provider, location = actor.provider, location or actor.location
     if provider is None:
-        raise ValidationError({"provider": _("Name the provider the card was read at.")})
+        raise ValidationError(
+            {"provider": _("Name the provider the card was read at.")}
+        )
     house = house or provider.house
     kind, error_code = _kind_and_code(kind, error_code)
     identifier = _identifier(kind, cid, card_number)
@@ -173,7 +177,9 @@ def card_request_file(
     if source not in Source.values:
         raise ValueError(f"unknown source {source!r}")
     if not house.is_active:
-        raise ValidationError({"insurer_house": _("This house no longer takes requests.")})
+        raise ValidationError(
+            {"insurer_house": _("This house no longer takes requests.")}
+        )
 
     with transaction.atomic():
         existing = _open_request_for(kind, identifier)
@@ -292,8 +298,6 @@ def _move(
         to_house=card_request.house if from_house else None,
         text=text,
     )
-
-
 
 
 def _required_text(field: str, value: str, message: str) -> str:

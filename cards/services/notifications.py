@@ -44,7 +44,9 @@ def _provider_recipients(card_request: CardRequest) -> list[Notification]:
     addresses = set()
     for agent in agents:
         rows.append(
-            Notification(recipient=agent, channel=Channel.IN_APP, language=agent.language)
+            Notification(
+                recipient=agent, channel=Channel.IN_APP, language=agent.language
+            )
         )
         if agent.email and agent.email.lower() not in addresses:
             addresses.add(agent.email.lower())
@@ -69,7 +71,9 @@ def notifications_queue(
     CAS staff member) in the caller's transaction; publish them once it commits."""
     if staff is not None:
         rows = [
-            Notification(recipient=staff, channel=Channel.IN_APP, language=staff.language)
+            Notification(
+                recipient=staff, channel=Channel.IN_APP, language=staff.language
+            )
         ]
     else:
         rows = _provider_recipients(card_request)
@@ -108,7 +112,9 @@ _EVENT_FOR_TEMPLATE = {
 
 
 def card_request_link(card_request: CardRequest) -> str:
-    return settings.SITE_URL + reverse("card-request-page", args=[card_request.reference])
+    return settings.SITE_URL + reverse(
+        "card-request-page", args=[card_request.reference]
+    )
 
 
 def notification_render(notification: Notification) -> tuple[str, str]:
@@ -121,14 +127,18 @@ def notification_render(notification: Notification) -> tuple[str, str]:
             "link": card_request_link(card_request),
             "last4": card_request.identifier_last4,
             "instructions": instructions_for(card_request.kind),
-            "event": card_request.events.filter(kind=_EVENT_FOR_TEMPLATE[notification.template])
+            "event": card_request.events.filter(
+                kind=_EVENT_FOR_TEMPLATE[notification.template]
+            )
             .order_by("-created_at", "-id")
             .first(),
         }
         subject = render_to_string(
             f"cards/notifications/{notification.template}_subject.txt", context
         )
-        body = render_to_string(f"cards/notifications/{notification.template}.txt", context)
+        body = render_to_string(
+            f"cards/notifications/{notification.template}.txt", context
+        )
     return " ".join(subject.split()), body.strip() + "\n"
 
 
@@ -193,7 +203,8 @@ def notifications_sweep(*, older_than: timedelta | None = None) -> int:
         older_than = timedelta(seconds=settings.NOTIFICATION_SWEEP_AFTER_SECONDS)
     ids = list(
         Notification.objects.filter(
-            status=NotificationStatus.PENDING, created_at__lte=timezone.now() - older_than
+            status=NotificationStatus.PENDING,
+            created_at__lte=timezone.now() - older_than,
         )
         .order_by("created_at")
         .values_list("pk", flat=True)[:1000]
@@ -207,4 +218,3 @@ def notification_mark_read(*, actor: Person, notification: Notification) -> None
     if notification.recipient_id == actor.pk and notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-

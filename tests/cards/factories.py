@@ -19,9 +19,9 @@ class CardRequestFactory(DjangoModelFactory):
     kind = Kind.BLOCKED
     error_code = factory.LazyAttribute(lambda o: 15 if o.kind == Kind.BLOCKED else 5)
     identifier = factory.LazyAttributeSequence(
-        lambda o, n: f"{80642000000000000000 + n}"
-        if o.kind == Kind.BLOCKED
-        else f"RO{n:014d}"
+        lambda o, n: (
+            f"{80642000000000000000 + n}" if o.kind == Kind.BLOCKED else f"RO{n:014d}"
+        )
     )
     filed_by = factory.SubFactory(AgentFactory)
     provider = factory.LazyAttribute(lambda o: o.filed_by.provider)

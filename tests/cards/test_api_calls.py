@@ -53,10 +53,18 @@ def test_a_call_links_a_provider_and_requests_in_scope(api, operator, provider_a
         ({"caller_phone": "0256201234", "reason": "chat"}, "reason"),
         ({"caller_phone": "0256201234", "provider": "123"}, "provider"),
         ({"caller_phone": "0256201234", "note": "PIN 4821"}, "note"),
-        ({"caller_phone": "0256201234", "started_at": "2026-11-20T10:00:00Z",
-          "ended_at": "2026-11-20T09:00:00Z"}, "ended_at"),
-        ({"caller_phone": "0256201234", "card_requests": ["CJ-2611-00001"]},
-         "card_requests"),
+        (
+            {
+                "caller_phone": "0256201234",
+                "started_at": "2026-11-20T10:00:00Z",
+                "ended_at": "2026-11-20T09:00:00Z",
+            },
+            "ended_at",
+        ),
+        (
+            {"caller_phone": "0256201234", "card_requests": ["CJ-2611-00001"]},
+            "card_requests",
+        ),
         ({"caller_phone": "0256201234", "operator": "x"}, "operator"),
     ],
 )
@@ -69,8 +77,11 @@ def test_bad_call_input_is_refused_per_field(api, operator, body, field):
 def test_a_call_cannot_link_another_houses_request(api, cj):
     cj_operator = OperatorFactory(house=cj)
     tm_request = CardRequestFactory()
-    response = log(api(cj_operator), caller_phone="0256201234",
-                   card_requests=[tm_request.reference])
+    response = log(
+        api(cj_operator),
+        caller_phone="0256201234",
+        card_requests=[tm_request.reference],
+    )
     assert response.status_code == 400
 
 
@@ -85,8 +96,16 @@ def test_calls_are_listed_per_house(api, operator, supervisor, cj):
 
 @pytest.mark.parametrize(
     "query",
-    ["Ionescu", "ionescu", "RO{cui}", "{cui}", "{contract}", "0256 555 123", "256555123",
-     "0356 777 888"],
+    [
+        "Ionescu",
+        "ionescu",
+        "RO{cui}",
+        "{cui}",
+        "{contract}",
+        "0256 555 123",
+        "256555123",
+        "0356 777 888",
+    ],
 )
 def test_the_lookup_finds_a_provider_by_name_code_contract_or_phone(
     api, operator, query
@@ -112,4 +131,6 @@ def test_houses_are_public_with_their_office_lines(api, db):
     houses = api().get("/api/v1/houses/").json()
     assert len(houses) == 43
     tm = next(h for h in houses if h["code"] == "TM")
-    assert {o["kind"]: o["phones"] for o in tm["offices"]}["hospital"] == ["0736 110 006"]
+    assert {o["kind"]: o["phones"] for o in tm["offices"]}["hospital"] == [
+        "0736 110 006"
+    ]

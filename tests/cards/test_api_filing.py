@@ -56,7 +56,10 @@ def test_references_count_up_per_house_and_month(agent_client):
 
 def test_invalid_card_number_ignores_spaces_and_case(agent_client):
     response = file(
-        agent_client, error_code=17, card_number="ro1a 2b3c 4d5e 6f70", insurer_house="tm"
+        agent_client,
+        error_code=17,
+        card_number="ro1a 2b3c 4d5e 6f70",
+        insurer_house="tm",
     )
 
     assert response.status_code == 201, response.json()
@@ -116,8 +119,9 @@ def test_a_house_can_route_a_category_to_another_office(api, db):
     agent = AgentFactory(provider=ProviderFactory(category=Category.FARMD))
 
     response = file(api(agent), kind="blocked", cid=CID, insurer_house="TM")
-    other_house = file(api(agent), kind="invalid", card_number=CARD_NUMBER,
-                       insurer_house="CJ")
+    other_house = file(
+        api(agent), kind="invalid", card_number=CARD_NUMBER, insurer_house="CJ"
+    )
 
     assert response.json()["office"] == "primary"
     assert other_house.json()["office"] == "clinical"  # CJ keeps the default
@@ -130,29 +134,55 @@ def test_a_house_can_route_a_category_to_another_office(api, db):
         ({"kind": "blocked", "cid": "8064200035001234567A"}, "cid", "digits only"),
         ({"kind": "blocked", "cid": "806420003500123456"}, "cid", "exactly 20 digits"),
         ({"kind": "blocked", "cid": ""}, "cid", "Enter the CID"),
-        ({"kind": "blocked", "card_number": CARD_NUMBER}, "cid", "not by the card number"),
+        (
+            {"kind": "blocked", "card_number": CARD_NUMBER},
+            "cid",
+            "not by the card number",
+        ),
         ({"kind": "invalid", "card_number": CID}, "card_number", "20 digits is a CID"),
         ({"kind": "invalid", "card_number": CNP}, "card_number", "CNP"),
-        ({"kind": "invalid", "card_number": "RO1A2B3C4D5E6F7"}, "card_number",
-         "exactly 16 characters"),
-        ({"kind": "invalid", "card_number": "RO1A2B3C4D5E6F7Ș"}, "card_number",
-         "letters and digits only"),
+        (
+            {"kind": "invalid", "card_number": "RO1A2B3C4D5E6F7"},
+            "card_number",
+            "exactly 16 characters",
+        ),
+        (
+            {"kind": "invalid", "card_number": "RO1A2B3C4D5E6F7Ș"},
+            "card_number",
+            "letters and digits only",
+        ),
         ({"kind": "invalid", "cid": CID}, "card_number", "not by the CID"),
         ({"error_code": 14, "cid": CID}, "error_code", "tries"),
         ({"error_code": 21, "cid": CID}, "error_code", "transport PIN"),
         ({"error_code": 36, "cid": CID}, "error_code", "has not unblocked"),
         ({"error_code": 99, "cid": CID}, "error_code", "only 15"),
-        ({"kind": "blocked", "error_code": 5, "cid": CID}, "error_code", "5 and 17 an invalid card"),
+        (
+            {"kind": "blocked", "error_code": 5, "cid": CID},
+            "error_code",
+            "5 and 17 an invalid card",
+        ),
         ({"cid": CID}, "kind", "Choose blocked"),
         ({"kind": "lost", "cid": CID}, "kind", "not a valid choice"),
-        ({"kind": "blocked", "cid": CID, "insurer_house": "XX"}, "insurer_house",
-         "No house has the code XX"),
-        ({"kind": "blocked", "cid": CID, "note": "PIN 4821, pacientul e aici"}, "note",
-         "Remove the PIN"),
-        ({"kind": "blocked", "cid": CID, "status": "resolved"}, "status",
-         "Unknown field"),
-        ({"kind": "blocked", "cid": CID, "assignee": "tm.primary"}, "assignee",
-         "Unknown field"),
+        (
+            {"kind": "blocked", "cid": CID, "insurer_house": "XX"},
+            "insurer_house",
+            "No house has the code XX",
+        ),
+        (
+            {"kind": "blocked", "cid": CID, "note": "PIN 4821, pacientul e aici"},
+            "note",
+            "Remove the PIN",
+        ),
+        (
+            {"kind": "blocked", "cid": CID, "status": "resolved"},
+            "status",
+            "Unknown field",
+        ),
+        (
+            {"kind": "blocked", "cid": CID, "assignee": "tm.primary"},
+            "assignee",
+            "Unknown field",
+        ),
     ],
 )
 def test_bad_input_is_refused_with_a_field_message(agent_client, body, field, message):
@@ -198,9 +228,10 @@ def test_errors_speak_romanian_by_default(api, provider_agent, settings):
     response = file(api(provider_agent), kind="blocked", cid=CNP)
     assert response.status_code == 400
     assert "CNP" in response.json()["cid"][0]
-    assert "CID-ul are" in file(api(provider_agent), kind="blocked", cid="123").json()[
-        "cid"
-    ][0]
+    assert (
+        "CID-ul are"
+        in file(api(provider_agent), kind="blocked", cid="123").json()["cid"][0]
+    )
 
 
 def test_second_request_for_the_same_open_card_returns_the_first(agent_client):
@@ -252,12 +283,16 @@ def test_idempotency_key_replays_the_first_response(agent_client):
 
 def test_idempotency_key_reused_for_another_body_is_a_conflict(agent_client):
     agent_client.post(
-        "/api/v1/requests/", {"kind": "blocked", "cid": CID}, format="json",
+        "/api/v1/requests/",
+        {"kind": "blocked", "cid": CID},
+        format="json",
         HTTP_IDEMPOTENCY_KEY="k",
     )
     response = agent_client.post(
-        "/api/v1/requests/", {"kind": "invalid", "card_number": CARD_NUMBER},
-        format="json", HTTP_IDEMPOTENCY_KEY="k",
+        "/api/v1/requests/",
+        {"kind": "invalid", "card_number": CARD_NUMBER},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
     )
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_key_reused"
@@ -298,7 +333,9 @@ def test_an_operator_must_name_a_known_provider(api, operator, provider, message
 
 def test_an_agent_cannot_file_for_another_provider(api, provider_agent, other_agent):
     response = file(
-        api(provider_agent), kind="blocked", cid=CID,
+        api(provider_agent),
+        kind="blocked",
+        cid=CID,
         provider=other_agent.provider.fiscal_code,
     )
     assert response.status_code == 400

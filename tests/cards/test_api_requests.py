@@ -37,8 +37,9 @@ def test_the_cid_is_masked_unless_working_the_request_or_its_provider(
     assert detail["cid"] == listed["cid"] == shown
 
 
-def test_the_specialist_working_it_sees_the_full_cid(api, card_request, specialist,
-                                                     other_specialist):
+def test_the_specialist_working_it_sees_the_full_cid(
+    api, card_request, specialist, other_specialist
+):
     services.card_request_claim(actor=specialist, card_request=card_request)
     url = f"/api/v1/requests/{card_request.reference}/"
     assert api(specialist).get(url).json()["cid"] == CID
@@ -66,9 +67,10 @@ def test_the_queue_lists_urgent_first_then_by_due_time(api, supervisor):
     urgent = CardRequestFactory(
         filed_by=hospital, priority=Priority.URGENT, due_at=now + timedelta(hours=5)
     )
-    refs = [r["reference"] for r in api(supervisor).get("/api/v1/requests/").json()[
-        "results"
-    ]]
+    refs = [
+        r["reference"]
+        for r in api(supervisor).get("/api/v1/requests/").json()["results"]
+    ]
     assert refs == [urgent.reference, soon.reference, late.reference]
 
 
@@ -87,7 +89,9 @@ def test_lists_filter_by_status_kind_office_and_house(api, national_admin, speci
 
     assert refs("status=in_progress") == {blocked.reference}
     assert refs("status=new&status=in_progress") == {
-        blocked.reference, invalid.reference, urgent.reference
+        blocked.reference,
+        invalid.reference,
+        urgent.reference,
     }
     assert refs("kind=invalid") == {invalid.reference}
     assert refs("office=hospital") == {urgent.reference}
@@ -119,22 +123,25 @@ def test_detail_carries_timeline_and_instructions_once_resolved(
     assert data["status"] == "resolved"
     assert data["outcome"] == "unblocked"
     assert [e["kind"] for e in data["events"] if e["kind"] != "notified"] == [
-        "claimed", "resolved"
+        "claimed",
+        "resolved",
     ]
     assert data["events"][0]["actor"] == str(specialist)
     assert data["instructions"]["title"] == "Run the PIN reset on the card reader"
     assert len(data["instructions"]["steps"]) == 8
 
 
-def test_confirm_false_with_the_readers_code_reopens(api, card_request, specialist,
-                                                     provider_agent):
+def test_confirm_false_with_the_readers_code_reopens(
+    api, card_request, specialist, provider_agent
+):
     services.card_request_claim(actor=specialist, card_request=card_request)
     services.card_request_resolve(
         actor=specialist, card_request=card_request, outcome=Outcome.UNBLOCKED
     )
     response = api(provider_agent).post(
         f"/api/v1/requests/{card_request.reference}/confirm/",
-        {"works": False, "reader_error": 36}, format="json",
+        {"works": False, "reader_error": 36},
+        format="json",
     )
     assert response.status_code == 200
     assert response.json()["status"] == "new"
@@ -153,8 +160,9 @@ def test_confirm_false_with_the_readers_code_reopens(api, card_request, speciali
         ("resolve", {"outcome": "unblocked", "pin": "1234"}, "pin"),
     ],
 )
-def test_transition_input_errors_are_field_level(api, card_request, specialist, path,
-                                                 body, field):
+def test_transition_input_errors_are_field_level(
+    api, card_request, specialist, path, body, field
+):
     services.card_request_claim(actor=specialist, card_request=card_request)
     response = api(specialist).post(
         f"/api/v1/requests/{card_request.reference}/{path}/", body, format="json"
@@ -165,8 +173,9 @@ def test_transition_input_errors_are_field_level(api, card_request, specialist, 
     assert card_request.status == "in_progress"
 
 
-def test_session_authentication_works_for_the_web_pages(client, provider_agent,
-                                                        card_request):
+def test_session_authentication_works_for_the_web_pages(
+    client, provider_agent, card_request
+):
     client.force_login(provider_agent)
     response = client.get(f"/api/v1/requests/{card_request.reference}/")
     assert response.status_code == 200
@@ -180,11 +189,13 @@ def test_token_endpoint_exchanges_credentials(api, provider_agent):
     )
     assert response.status_code == 200
     token = response.json()["token"]
-    assert api().get(
-        "/api/v1/requests/", HTTP_AUTHORIZATION=f"Token {token}"
-    ).status_code == 200
+    assert (
+        api().get("/api/v1/requests/", HTTP_AUTHORIZATION=f"Token {token}").status_code
+        == 200
+    )
     wrong = api().post(
         "/api/v1/auth/token/",
-        {"username": provider_agent.username, "password": "nope"}, format="json",
+        {"username": provider_agent.username, "password": "nope"},
+        format="json",
     )
     assert wrong.status_code == 400

@@ -58,7 +58,10 @@ def test_two_specialists_claiming_at_once_give_one_winner(round_):
     assert losers[0].by == str(winner)
     card_request.refresh_from_db()
     assert card_request.assignee == winner
-    assert Event.objects.filter(card_request=card_request, kind=EventKind.CLAIMED).count() == 1
+    assert (
+        Event.objects.filter(card_request=card_request, kind=EventKind.CLAIMED).count()
+        == 1
+    )
 
 
 def test_resolve_and_unclaim_at_once_apply_one_after_the_other():
@@ -70,14 +73,18 @@ def test_resolve_and_unclaim_at_once_apply_one_after_the_other():
         lambda: services.card_request_resolve(
             actor=specialist, card_request=card_request, outcome=Outcome.UNBLOCKED
         ),
-        lambda: services.card_request_unclaim(actor=specialist, card_request=card_request),
+        lambda: services.card_request_unclaim(
+            actor=specialist, card_request=card_request
+        ),
     )
 
     errors = [r for r in results if isinstance(r, Exception)]
     assert len(errors) == 1 and isinstance(errors[0], TransitionNotAllowed), results
     card_request.refresh_from_db()
     assert card_request.status in (Status.RESOLVED, Status.NEW)
-    kinds = set(Event.objects.filter(card_request=card_request).values_list("kind", flat=True))
+    kinds = set(
+        Event.objects.filter(card_request=card_request).values_list("kind", flat=True)
+    )
     assert len(kinds & {EventKind.RESOLVED, EventKind.UNCLAIMED}) == 1
 
 
@@ -87,7 +94,10 @@ def test_the_same_card_filed_twice_at_once_makes_one_request():
 
     def file():
         return services.card_request_file(
-            actor=agent, source=Source.API, house=tm, kind="blocked",
+            actor=agent,
+            source=Source.API,
+            house=tm,
+            kind="blocked",
             cid="80642000350012345678",
         )
 

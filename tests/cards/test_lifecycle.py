@@ -30,12 +30,18 @@ def events(card_request):
 
 def test_the_whole_path_of_a_blocked_card(provider_agent, specialist, other_specialist):
     card_request, created = services.card_request_file(
-        actor=provider_agent, source=Source.WEB, house=house("TM"), kind="blocked",
+        actor=provider_agent,
+        source=Source.WEB,
+        house=house("TM"),
+        kind="blocked",
         cid="80642000350012345678",
     )
     assert created
     card_request = claimed(card_request, specialist)
-    assert (card_request.status, card_request.assignee) == (Status.IN_PROGRESS, specialist)
+    assert (card_request.status, card_request.assignee) == (
+        Status.IN_PROGRESS,
+        specialist,
+    )
 
     card_request = services.card_request_ask_info(
         actor=specialist, card_request=card_request, question="Cardul e al pacientului?"
@@ -69,7 +75,9 @@ def test_the_whole_path_of_a_blocked_card(provider_agent, specialist, other_spec
         EventKind.RESOLVED,
         EventKind.CONFIRMED,
     ]
-    texts = Event.objects.filter(card_request=card_request).values_list("text", flat=True)
+    texts = Event.objects.filter(card_request=card_request).values_list(
+        "text", flat=True
+    )
     assert "Cardul e al pacientului?" in texts
     assert "Da, e de față." in texts
 
@@ -96,14 +104,18 @@ def test_still_failing_reopens_the_request_in_the_queue(
 
 def test_unclaim_puts_it_back_unassigned(card_request, specialist):
     card_request = claimed(card_request, specialist)
-    card_request = services.card_request_unclaim(actor=specialist, card_request=card_request)
+    card_request = services.card_request_unclaim(
+        actor=specialist, card_request=card_request
+    )
     assert (card_request.status, card_request.assignee) == (Status.NEW, None)
 
 
 def test_reject_needs_a_reason_and_ends_the_request(card_request, specialist):
     card_request = claimed(card_request, specialist)
     with pytest.raises(ValidationError, match="reason"):
-        services.card_request_reject(actor=specialist, card_request=card_request, reason=" ")
+        services.card_request_reject(
+            actor=specialist, card_request=card_request, reason=" "
+        )
 
     card_request = services.card_request_reject(
         actor=specialist, card_request=card_request, reason="Cardul aparține CAS Cluj."
@@ -191,7 +203,9 @@ def _to(status, card_request, specialist, agent):
     )
     if status == Status.RESOLVED:
         return card_request
-    return services.card_request_confirm(actor=agent, card_request=card_request, works=True)
+    return services.card_request_confirm(
+        actor=agent, card_request=card_request, works=True
+    )
 
 
 SPECIALIST_ACTIONS = {
@@ -270,9 +284,11 @@ def test_each_transition_writes_exactly_one_event(
     card_request, specialist, provider_agent, action, status
 ):
     card_request = _to(status, card_request, specialist, provider_agent)
-    before = Event.objects.filter(card_request=card_request).exclude(
-        kind=EventKind.NOTIFIED
-    ).count()
+    before = (
+        Event.objects.filter(card_request=card_request)
+        .exclude(kind=EventKind.NOTIFIED)
+        .count()
+    )
     run = SPECIALIST_ACTIONS.get(action) or AGENT_ACTIONS[action]
     actor = specialist if action in SPECIALIST_ACTIONS else provider_agent
 

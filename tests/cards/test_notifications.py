@@ -137,8 +137,13 @@ def test_messages_are_in_the_recipients_language(
     ],
 )
 def test_reject_and_ask_info_notify_the_provider_with_the_text(
-    claimed_request, specialist, provider_agent, django_capture_on_commit_callbacks,
-    template, act, text,
+    claimed_request,
+    specialist,
+    provider_agent,
+    django_capture_on_commit_callbacks,
+    template,
+    act,
+    text,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         if act == "reject":
@@ -177,8 +182,12 @@ def test_a_request_filed_by_phone_notifies_every_agent_of_the_provider(
 ):
     colleague = AgentFactory(provider=provider_agent.provider)
     card_request, _ = services.card_request_file(
-        actor=operator, source=Source.PHONE, house=house("TM"), kind="blocked",
-        cid=CID, provider=provider_agent.provider,
+        actor=operator,
+        source=Source.PHONE,
+        house=house("TM"),
+        kind="blocked",
+        cid=CID,
+        provider=provider_agent.provider,
     )
     services.card_request_claim(actor=specialist, card_request=card_request)
     with django_capture_on_commit_callbacks(execute=True):
@@ -186,13 +195,15 @@ def test_a_request_filed_by_phone_notifies_every_agent_of_the_provider(
 
     in_app = Notification.objects.filter(channel=Channel.IN_APP)
     assert set(in_app.values_list("recipient", flat=True)) == {
-        provider_agent.pk, colleague.pk
+        provider_agent.pk,
+        colleague.pk,
     }
     assert not Notification.objects.filter(recipient=operator).exists()
 
 
-def test_delivering_twice_sends_once(claimed_request, specialist,
-                                     django_capture_on_commit_callbacks):
+def test_delivering_twice_sends_once(
+    claimed_request, specialist, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         resolve(claimed_request, specialist)
     email = Notification.objects.filter(channel=Channel.EMAIL).first()
@@ -204,9 +215,7 @@ def test_delivering_twice_sends_once(claimed_request, specialist,
     email.refresh_from_db()
     assert (email.status, email.attempts) == (NotificationStatus.SENT, 1)
     assert email.sent_at is not None
-    assert (
-        claimed_request.events.filter(kind=EventKind.NOTIFIED).count() == 1
-    )
+    assert claimed_request.events.filter(kind=EventKind.NOTIFIED).count() == 1
 
 
 class BrokenMailBackend:
@@ -303,10 +312,14 @@ def test_notification_status_shows_on_the_request(
     with django_capture_on_commit_callbacks(execute=True):
         resolve(claimed_request, specialist)
 
-    data = api(provider_agent).get(f"/api/v1/requests/{claimed_request.reference}/").json()
+    data = (
+        api(provider_agent).get(f"/api/v1/requests/{claimed_request.reference}/").json()
+    )
 
     assert sorted(n["channel"] for n in data["notifications"]) == [
-        "email", "email", "in_app"
+        "email",
+        "email",
+        "in_app",
     ]
     assert all(n["status"] == "sent" and n["sent_at"] for n in data["notifications"])
     assert "Reset PIN eCard" in data["instructions"]["steps"][2]

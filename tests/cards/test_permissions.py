@@ -33,21 +33,53 @@ ACTIONS = {
     "confirm": ("resolved", "confirm", {"works": True}),
 }
 OUT_OF_SCOPE = {
-    "other_agent": 404, "hospital_specialist": 404, "cj_specialist": 404,
+    "other_agent": 404,
+    "hospital_specialist": 404,
+    "cj_specialist": 404,
     "anonymous": 401,
 }
 EXPECTED = {
-    "view": {"provider_agent": 200, "operator": 200, "specialist": 200,
-             "other_specialist": 200, "supervisor": 200, "national_admin": 200},
-    "claim": {"provider_agent": 403, "operator": 403, "specialist": 200,
-              "other_specialist": 200, "supervisor": 200, "national_admin": 200},
-    "info": {"provider_agent": 200, "operator": 200, "specialist": 403,
-             "other_specialist": 403, "supervisor": 403, "national_admin": 200},
-    "confirm": {"provider_agent": 200, "operator": 403, "specialist": 403,
-                "other_specialist": 403, "supervisor": 403, "national_admin": 200},
+    "view": {
+        "provider_agent": 200,
+        "operator": 200,
+        "specialist": 200,
+        "other_specialist": 200,
+        "supervisor": 200,
+        "national_admin": 200,
+    },
+    "claim": {
+        "provider_agent": 403,
+        "operator": 403,
+        "specialist": 200,
+        "other_specialist": 200,
+        "supervisor": 200,
+        "national_admin": 200,
+    },
+    "info": {
+        "provider_agent": 200,
+        "operator": 200,
+        "specialist": 403,
+        "other_specialist": 403,
+        "supervisor": 403,
+        "national_admin": 200,
+    },
+    "confirm": {
+        "provider_agent": 200,
+        "operator": 403,
+        "specialist": 403,
+        "other_specialist": 403,
+        "supervisor": 403,
+        "national_admin": 200,
+    },
 }
-ASSIGNEE_ONLY = {"provider_agent": 403, "operator": 403, "specialist": 200,
-                 "other_specialist": 403, "supervisor": 200, "national_admin": 200}
+ASSIGNEE_ONLY = {
+    "provider_agent": 403,
+    "operator": 403,
+    "specialist": 200,
+    "other_specialist": 403,
+    "supervisor": 200,
+    "national_admin": 200,
+}
 for name in ("unclaim", "ask-info", "resolve", "reject", "transfer"):
     EXPECTED[name] = ASSIGNEE_ONLY
 
@@ -75,8 +107,9 @@ def _in_state(state, agent, specialist):
 
 
 @pytest.mark.parametrize(("action", "role", "expected"), MATRIX)
-def test_role_action_matrix(request, api, provider_agent, specialist, action, role,
-                            expected):
+def test_role_action_matrix(
+    request, api, provider_agent, specialist, action, role, expected
+):
     state, path, body = ACTIONS[action]
     card_request = _in_state(state, provider_agent, specialist)
     person = None if role == "anonymous" else request.getfixturevalue(role)
@@ -135,7 +168,9 @@ def test_lists_show_exactly_what_each_role_may_open(
     }
     client = api(request.getfixturevalue(role))
 
-    listed = {row["reference"] for row in client.get("/api/v1/requests/").json()["results"]}
+    listed = {
+        row["reference"] for row in client.get("/api/v1/requests/").json()["results"]
+    }
 
     assert listed == {refs[name] for name in visible}
     for name, reference in refs.items():
@@ -161,8 +196,9 @@ def test_a_house_keeps_read_only_sight_of_what_it_transferred(
     assert api(cj_specialist).post(f"{url}claim/").status_code == 200
 
 
-def test_a_lost_claim_is_a_409_naming_the_winner(api, provider_agent, specialist,
-                                                 other_specialist):
+def test_a_lost_claim_is_a_409_naming_the_winner(
+    api, provider_agent, specialist, other_specialist
+):
     card_request = CardRequestFactory(filed_by=provider_agent)
     url = f"/api/v1/requests/{card_request.reference}/claim/"
 
@@ -179,7 +215,8 @@ def test_a_transition_the_state_forbids_is_a_409(api, provider_agent, specialist
     card_request = CardRequestFactory(filed_by=provider_agent)
     response = api(specialist).post(
         f"/api/v1/requests/{card_request.reference}/resolve/",
-        {"outcome": "unblocked"}, format="json",
+        {"outcome": "unblocked"},
+        format="json",
     )
     assert response.status_code == 409
     assert response.json()["code"] == "transition_not_allowed"
@@ -200,7 +237,9 @@ def test_calls_and_provider_lookup_by_role(
     request, api, db, role, list_calls, log_call, lookup
 ):
     client = api(request.getfixturevalue(role))
-    logged = client.post("/api/v1/calls/", {"caller_phone": "0256 201 234"}, format="json")
+    logged = client.post(
+        "/api/v1/calls/", {"caller_phone": "0256 201 234"}, format="json"
+    )
 
     assert client.get("/api/v1/calls/").status_code == list_calls
     assert logged.status_code == log_call

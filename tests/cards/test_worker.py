@@ -65,9 +65,18 @@ def worker(tmp_path):
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "helpdesk", "worker",
-            "--pool=solo", "--concurrency=1", "--loglevel=INFO",
-            f"--hostname=test-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "helpdesk",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            f"--hostname=test-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
         ],
         cwd=Path(settings.BASE_DIR),
         env=env,
@@ -76,7 +85,9 @@ def worker(tmp_path):
     )
     try:
         ready = wait_for(
-            lambda: bool(celery_app.control.ping(timeout=0.5)) or process.poll() is not None,
+            lambda: (
+                bool(celery_app.control.ping(timeout=0.5)) or process.poll() is not None
+            ),
             timeout=60,
         )
         assert ready and process.poll() is None, (tmp_path / "worker.log").read_text()
@@ -97,15 +108,18 @@ def test_the_worker_delivers_a_resolve_notification_once(api, provider_agent, wo
     services.card_request_claim(actor=specialist, card_request=card_request)
     url = f"/api/v1/requests/{card_request.reference}/"
 
-    response = api(specialist).post(f"{url}resolve/", {"outcome": "unblocked"},
-                                    format="json")
+    response = api(specialist).post(
+        f"{url}resolve/", {"outcome": "unblocked"}, format="json"
+    )
     assert response.status_code == 200
 
     notifications = Notification.objects.filter(card_request=card_request)
     assert notifications.count() == 3
     delivered = wait_for(
-        lambda: set(notifications.values_list("status", flat=True))
-        == {NotificationStatus.SENT}
+        lambda: (
+            set(notifications.values_list("status", flat=True))
+            == {NotificationStatus.SENT}
+        )
     )
     assert delivered, list(notifications.values("channel", "status", "last_error"))
     files = list(worker.iterdir())

@@ -17,7 +17,10 @@ def test_all_43_houses_ship_with_three_offices_each():
 def test_names_use_romanian_diacritics_with_comma_below():
     names = " ".join(House.objects.values_list("name", flat=True))
     assert "ş" not in names and "ţ" not in names
-    assert House.objects.get(code="TM").name == "Casa Județeană de Asigurări de Sănătate Timiș"
+    assert (
+        House.objects.get(code="TM").name
+        == "Casa Județeană de Asigurări de Sănătate Timiș"
+    )
     assert House.objects.get(code="TM").short_name == "CJAS Timiș"
     assert House.objects.get(code="B").short_name == "CASMB"
     assert House.objects.get(code="CJ").short_name == "CAS Cluj"
@@ -25,9 +28,7 @@ def test_names_use_romanian_diacritics_with_comma_below():
 
 
 def test_timis_offices_carry_the_circulars_phone_numbers():
-    phones = dict(
-        Office.objects.filter(house__code="TM").values_list("kind", "phones")
-    )
+    phones = dict(Office.objects.filter(house__code="TM").values_list("kind", "phones"))
     assert phones == {
         "primary": ["0736 203 666"],
         "clinical": ["0736 203 646"],
@@ -38,13 +39,20 @@ def test_timis_offices_carry_the_circulars_phone_numbers():
 @pytest.mark.parametrize(
     ("category", "office"),
     [
-        (Category.MF, "primary"), (Category.PRM, "primary"),
-        (Category.CLIN, "clinical"), (Category.STOM, "clinical"),
-        (Category.PARA, "clinical"), (Category.MD, "clinical"),
-        (Category.HC, "clinical"), (Category.RECA, "clinical"),
-        (Category.FARMD, "clinical"), (Category.FARMI, "clinical"),
-        (Category.SPT, "hospital"), (Category.AMB, "hospital"),
-        (Category.RECS, "hospital"), (Category.DIA, "hospital"),
+        (Category.MF, "primary"),
+        (Category.PRM, "primary"),
+        (Category.CLIN, "clinical"),
+        (Category.STOM, "clinical"),
+        (Category.PARA, "clinical"),
+        (Category.MD, "clinical"),
+        (Category.HC, "clinical"),
+        (Category.RECA, "clinical"),
+        (Category.FARMD, "clinical"),
+        (Category.FARMI, "clinical"),
+        (Category.SPT, "hospital"),
+        (Category.AMB, "hospital"),
+        (Category.RECS, "hospital"),
+        (Category.DIA, "hospital"),
         (Category.FSD, "hospital"),
     ],
 )

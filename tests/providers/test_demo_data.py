@@ -8,13 +8,18 @@ pytestmark = pytest.mark.django_db
 
 USERS = {
     "admin": Role.NATIONAL_ADMIN,
-    "tm.operator": Role.PHONE_OPERATOR, "tm.supervisor": Role.SUPERVISOR,
-    "tm.primary": Role.SPECIALIST, "tm.clinical": Role.SPECIALIST,
+    "tm.operator": Role.PHONE_OPERATOR,
+    "tm.supervisor": Role.SUPERVISOR,
+    "tm.primary": Role.SPECIALIST,
+    "tm.clinical": Role.SPECIALIST,
     "tm.hospital": Role.SPECIALIST,
-    "cj.operator": Role.PHONE_OPERATOR, "cj.supervisor": Role.SUPERVISOR,
-    "cj.primary": Role.SPECIALIST, "cj.clinical": Role.SPECIALIST,
+    "cj.operator": Role.PHONE_OPERATOR,
+    "cj.supervisor": Role.SUPERVISOR,
+    "cj.primary": Role.SPECIALIST,
+    "cj.clinical": Role.SPECIALIST,
     "cj.hospital": Role.SPECIALIST,
-    "dr.popescu": Role.PROVIDER_AGENT, "spital.tm": Role.PROVIDER_AGENT,
+    "dr.popescu": Role.PROVIDER_AGENT,
+    "spital.tm": Role.PROVIDER_AGENT,
     "lab.cj": Role.PROVIDER_AGENT,
 }
 

@@ -14,7 +14,9 @@ from providers.validators import (
 from tests.providers.factories import PersonFactory, ProviderFactory, house
 
 
-@pytest.mark.parametrize("value", ["18547290", "RO18547290", "ro 18547290", "18.547.290"])
+@pytest.mark.parametrize(
+    "value", ["18547290", "RO18547290", "ro 18547290", "18.547.290"]
+)
 def test_a_fiscal_code_with_a_valid_check_digit_is_accepted(value):
     assert normalize_cui(value) == "18547290"
 

@@ -11,7 +11,15 @@ from stdnum.ro import cui
 
 from cards.models import CardRequest, Kind, Outcome, Source
 from cards.services import card_request_claim, card_request_file, card_request_resolve
-from providers.models import Category, House, Location, OfficeKind, Person, Provider, Role
+from providers.models import (
+    Category,
+    House,
+    Location,
+    OfficeKind,
+    Person,
+    Provider,
+    Role,
+)
 
 PASSWORD_FILE = Path(settings.BASE_DIR) / "var" / "demo_password"
 
@@ -42,7 +50,11 @@ PROVIDERS = [
         "category": Category.SPT,
         "email": "internari@example.com",
         "phone": "+40256486300",
-        "location": ("Internări", "B-dul Liviu Rebreanu 156, Timișoara", "+40256486301"),
+        "location": (
+            "Internări",
+            "B-dul Liviu Rebreanu 156, Timișoara",
+            "+40256486301",
+        ),
     },
     {
         "key": "lab",
@@ -82,21 +94,37 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            raise CommandError("Demo data loads only with DEBUG=1, never in production.")
+            raise CommandError(
+                "Demo data loads only with DEBUG=1, never in production."
+            )
         password = self._password()
         with transaction.atomic():
             providers = {row["key"]: self._provider(row) for row in PROVIDERS}
-            self._person("admin", "Admin", "CNAS", Role.NATIONAL_ADMIN, password,
-                         is_staff=True, is_superuser=True)
+            self._person(
+                "admin",
+                "Admin",
+                "CNAS",
+                Role.NATIONAL_ADMIN,
+                password,
+                is_staff=True,
+                is_superuser=True,
+            )
             for username, first, last, role, code, kinds in STAFF:
                 house = House.objects.get(code=code)
-                person = self._person(username, first, last, role, password, house=house)
+                person = self._person(
+                    username, first, last, role, password, house=house
+                )
                 person.offices.set(house.offices.filter(kind__in=kinds))
             for username, first, last, key in AGENTS:
                 provider = providers[key]
                 self._person(
-                    username, first, last, Role.PROVIDER_AGENT, password,
-                    provider=provider, location=provider.locations.first(),
+                    username,
+                    first,
+                    last,
+                    Role.PROVIDER_AGENT,
+                    password,
+                    provider=provider,
+                    location=provider.locations.first(),
                 )
         self._requests()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
@@ -155,15 +183,25 @@ class Command(BaseCommand):
         lab = Person.objects.get(username="lab.cj")
         tm, cj = House.objects.get(code="TM"), House.objects.get(code="CJ")
         card_request_file(
-            actor=popescu, source=Source.WEB, house=tm, kind=Kind.BLOCKED,
-            cid="80642000350012345678", note="Pacientul așteaptă la cabinet.",
+            actor=popescu,
+            source=Source.WEB,
+            house=tm,
+            kind=Kind.BLOCKED,
+            cid="80642000350012345678",
+            note="Pacientul așteaptă la cabinet.",
         )
         card_request_file(
-            actor=lab, source=Source.WEB, house=cj, error_code=17,
+            actor=lab,
+            source=Source.WEB,
+            house=cj,
+            error_code=17,
             card_number="RO1A2B3C4D5E6F70",
         )
         urgent, _ = card_request_file(
-            actor=spital, source=Source.API, house=tm, error_code=15,
+            actor=spital,
+            source=Source.API,
+            house=tm,
+            error_code=15,
             cid="80642000350087654321",
         )
         specialist = Person.objects.get(username="tm.hospital")
