@@ -3,6 +3,7 @@ what an actor may list is exactly what they may open."""
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from cards.models import Call, CardRequest, Channel, Event, EventKind, Notification
 from cards.permissions import Action, has_role_for
@@ -46,7 +47,7 @@ def card_request_get_for(actor: Person, reference: str) -> CardRequest:
         .first()
     )
     if card_request is None:
-        raise Http404("No such request.")
+        raise Http404(_("No such request."))
     return card_request
 
 

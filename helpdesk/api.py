@@ -1,7 +1,9 @@
 """API-wide pieces: the one exception handler and the pagination."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -28,6 +30,11 @@ def exception_handler(exc, context):
     messages. Everything else follows DRF."""
     if isinstance(exc, DjangoValidationError):
         return Response(as_serializer_error(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ParseError):
+        return Response(
+            {"detail": _("The request body is not valid JSON.")},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DomainError):
         body = {"detail": exc.message, "code": _error_code(exc)}
         if isinstance(exc, AlreadyClaimed):

@@ -71,9 +71,11 @@ def _kind_and_code(kind: str | None, error_code: int | None) -> tuple[str, int]:
                 "card) and 5 or 17 (invalid card) are filed here."
             ) % {"code": error_code}
         else:
-            message = _(
-                "Error %(code)s: %(meaning)s %(advice)s No request is needed."
-            ) % {"code": error_code, "meaning": known.meaning, "advice": known.advice}
+            message = _("Error %(code)s: %(meaning)s %(advice)s") % {
+                "code": error_code,
+                "meaning": known.meaning,
+                "advice": known.advice,
+            }
         raise ValidationError({"error_code": message})
     implied = FILEABLE_CODES[error_code]
     if kind and kind != implied:
