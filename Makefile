@@ -30,6 +30,9 @@ lint: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=helpdesk.example.ro \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 # Refresh the Romanian catalogue after changing user-facing text, then compile it.
 messages: $(VENV)/.installed

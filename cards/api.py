@@ -297,14 +297,19 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = serializers.CallSerializer
 
+    queryset = Call.objects.none()
+
     def get_queryset(self):
-        if not has_role_for(self.request.user, Action.LIST_CALLS):
-            raise DRFPermissionDenied(_("Your role does not see calls."))
         return (
             calls_visible_to(self.request.user)
             .select_related("operator", "house", "office", "provider")
             .prefetch_related("card_requests")
         )
+
+    def list(self, request, *args, **kwargs):
+        if not has_role_for(request.user, Action.LIST_CALLS):
+            raise DRFPermissionDenied(_("Your role does not see calls."))
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         request=serializers.CallInputSerializer,

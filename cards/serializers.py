@@ -146,7 +146,7 @@ class CardRequestSerializer(serializers.ModelSerializer):
     house_name = serializers.CharField(source="house.short_name")
     office = serializers.CharField(source="office.kind")
     provider = ProviderBriefSerializer()
-    location = serializers.StringRelatedField()
+    location = serializers.CharField(source="location.name", default=None)
     filed_by = serializers.StringRelatedField()
     assignee = serializers.StringRelatedField()
     cid = serializers.SerializerMethodField()

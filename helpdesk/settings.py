@@ -194,10 +194,13 @@ NOTIFICATION_SWEEP_AFTER_SECONDS = env_int("NOTIFICATION_SWEEP_AFTER_SECONDS", 1
 
 # EMAIL
 # ------------------------------------------------------------------------------
-# EMAIL_BACKEND picks the backend (console by default); its options come from the
-# EMAIL_* variables it understands.
+# EMAIL_BACKEND picks the backend (console with DEBUG, SMTP otherwise); its options
+# come from the EMAIL_* variables it understands.
 EMAIL_BACKEND_PATH = os.environ.get(
-    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 _email_options: dict = {}
 if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
@@ -285,6 +288,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CardRequestStatusEnum": "cards.models.Status",
+        "CardRequestKindEnum": "cards.models.Kind",
+        "ResolveOutcomeEnum": "cards.models.Outcome",
+        "CallOutcomeEnum": "cards.models.CallOutcome",
+        "CallReasonEnum": "cards.models.CallReason",
+        "OfficeKindEnum": "providers.models.OfficeKind",
+    },
 }
 
 # LOGGING

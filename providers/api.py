@@ -8,7 +8,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from cards.permissions import Action, has_role_for
-from providers.selectors import houses_with_offices, office_for, providers_search
+from providers.models import Provider
+from providers.selectors import (
+    houses_with_offices,
+    office_kinds_for,
+    providers_search,
+)
 from providers.serializers import HouseSerializer, ProviderSerializer
 
 
@@ -29,6 +34,7 @@ class ProviderLookupViewSet(viewsets.GenericViewSet):
 
     serializer_class = ProviderSerializer
     pagination_class = None
+    queryset = Provider.objects.none()
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="At least 2 characters.")],
@@ -38,16 +44,9 @@ class ProviderLookupViewSet(viewsets.GenericViewSet):
         if not has_role_for(request.user, Action.LOOKUP_PROVIDERS):
             raise PermissionDenied(_("Your role does not look up providers."))
         providers = list(providers_search(query=request.query_params.get("q", "")))
-        # The office each provider's cards go to in its own house.
-        office_kinds = {
-            provider.pk: office_for(
-                house=provider.house, category=provider.category
-            ).kind
-            for provider in providers
-        }
         serializer = ProviderSerializer(
             providers,
             many=True,
-            context={"request": request, "office_kinds": office_kinds},
+            context={"request": request, "office_kinds": office_kinds_for(providers)},
         )
         return Response(serializer.data)

@@ -23,6 +23,23 @@ def office_for(*, house: House, category: str) -> Office:
     return Office.objects.get(house=house, kind=kind)
 
 
+def office_kinds_for(providers: list[Provider]) -> dict[int, str]:
+    """The office kind each provider's cards go to in its own house (one query)."""
+    routes = dict(
+        ((route.house_id, route.category), route.office_kind)
+        for route in CategoryRoute.objects.filter(
+            house_id__in={p.house_id for p in providers},
+            category__in={p.category for p in providers},
+        )
+    )
+    return {
+        p.pk: routes.get(
+            (p.house_id, p.category), DEFAULT_OFFICE_FOR_CATEGORY[p.category]
+        )
+        for p in providers
+    }
+
+
 def houses_with_offices() -> QuerySet[House]:
     return House.objects.filter(is_active=True).prefetch_related("offices")
 

@@ -134,3 +134,14 @@ def test_houses_are_public_with_their_office_lines(api, db):
     assert {o["kind"]: o["phones"] for o in tm["offices"]}["hospital"] == [
         "0736 110 006"
     ]
+
+
+def test_the_lookup_costs_the_same_queries_for_many_results(
+    api, operator, django_assert_max_num_queries
+):
+    for n in range(8):
+        ProviderFactory(name=f"Cabinet Ionescu {n}")
+    client = api(operator)
+    with django_assert_max_num_queries(6):
+        rows = client.get("/api/v1/providers/", {"q": "Ionescu"}).json()
+    assert len(rows) == 8

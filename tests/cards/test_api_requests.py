@@ -199,3 +199,13 @@ def test_token_endpoint_exchanges_credentials(api, provider_agent):
         format="json",
     )
     assert wrong.status_code == 400
+
+
+def test_the_list_costs_the_same_queries_for_a_full_page(
+    api, supervisor, django_assert_max_num_queries
+):
+    CardRequestFactory.create_batch(20)
+    client = api(supervisor)
+    with django_assert_max_num_queries(8):
+        rows = client.get("/api/v1/requests/").json()["results"]
+    assert len(rows) == 20
