@@ -1,8 +1,48 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import CategoryRoute, House, Location, Office, Person, Provider
+from providers.validators import normalize_cui, normalize_phone
+
+
+class PhoneFormMixin:
+    """Phones are stored in E.164 so that the operator lookup matches any format."""
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone", "")
+        return normalize_phone(phone) if phone else ""
+
+
+class ProviderForm(PhoneFormMixin, forms.ModelForm):
+    # Accepts the printed form ("RO 18547290"); stored as digits only.
+    fiscal_code = forms.CharField(label=_("fiscal code (CUI)"), max_length=16)
+
+    class Meta:
+        model = Provider
+        fields = [
+            "name",
+            "fiscal_code",
+            "contract_number",
+            "contract_date",
+            "contract_type",
+            "house",
+            "category",
+            "parafa",
+            "email",
+            "phone",
+            "is_active",
+        ]
+
+    def clean_fiscal_code(self):
+        return normalize_cui(self.cleaned_data["fiscal_code"])
+
+
+class LocationForm(PhoneFormMixin, forms.ModelForm):
+    class Meta:
+        model = Location
+        fields = ["provider", "name", "address", "phone"]
 
 
 class OfficeInline(admin.StackedInline):
@@ -33,11 +73,13 @@ class OfficeAdmin(admin.ModelAdmin):
 
 class LocationInline(admin.TabularInline):
     model = Location
+    form = LocationForm
     extra = 0
 
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderForm
     list_display = [
         "name",
         "fiscal_code",
