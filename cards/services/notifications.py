@@ -191,7 +191,6 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     Event.objects.create(
         card_request=notification.card_request,
         kind=EventKind.NOTIFIED,
-        text=notification.get_channel_display(),
     )
     return notification
 
