@@ -122,15 +122,17 @@ def _identifier(kind: str, cid: str, card_number: str) -> str:
 
 
 def _next_reference(house: House) -> str:
+    """The next number of this house and month; the counter row stays locked until
+    the filing commits, so numbers are never given twice."""
     prefix = f"{house.code}-{timezone.localtime():%y%m}"
-    try:
-        with transaction.atomic():
-            ReferenceSequence.objects.create(prefix=prefix)
-    except IntegrityError:
-        pass
-    ReferenceSequence.objects.filter(prefix=prefix).update(last=F("last") + 1)
-    number = ReferenceSequence.objects.get(prefix=prefix).last
-    return f"{prefix}-{number:05d}"
+    sequence = ReferenceSequence.objects.filter(prefix=prefix)
+    if not sequence.update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                ReferenceSequence.objects.create(prefix=prefix, last=1)
+        except IntegrityError:  # another filing created it first
+            sequence.update(last=F("last") + 1)
+    return f"{prefix}-{sequence.get().last:05d}"
 
 
 def _route(card_request: CardRequest, house: House) -> None:
@@ -172,10 +174,7 @@ def card_request_file(
     house = house or provider.house
     kind, error_code = _kind_and_code(kind, error_code)
     identifier = _identifier(kind, cid, card_number)
-    try:
-        validate_no_pin(note)
-    except ValidationError as error:
-        raise ValidationError({"note": error.messages}) from None
+    note = _text("note", note)
     if source not in Source.values:
         raise ValueError(f"unknown source {source!r}")
     if not house.is_active:
@@ -302,10 +301,12 @@ def _move(
     )
 
 
-def _required_text(field: str, value: str, message: str) -> str:
+def _text(field: str, value: str, *, required: str = "") -> str:
+    """Free text from a user: stripped, required when `required` says why, and
+    never carrying a PIN."""
     text = (value or "").strip()
-    if not text:
-        raise ValidationError({field: message})
+    if required and not text:
+        raise ValidationError({field: required})
     try:
         validate_no_pin(text)
     except ValidationError as error:
@@ -364,7 +365,7 @@ def card_request_ask_info(
     """Ask the provider a question; the provider is notified."""
     card_request = lock_card_request(card_request.pk)
     _check(card_request, actor=actor, action=Action.ASK_INFO, to=Status.NEEDS_INFO)
-    question = _required_text("question", question, _("Write the question."))
+    question = _text("question", question, required=_("Write the question."))
     _move(
         card_request,
         to=Status.NEEDS_INFO,
@@ -390,7 +391,7 @@ def card_request_give_info(
         to=Status.NEW,
         sources=(Status.NEEDS_INFO,),
     )
-    answer = _required_text("answer", answer, _("Write the answer."))
+    answer = _text("answer", answer, required=_("Write the answer."))
     asked_by = card_request.assignee
     card_request.assignee = None
     _move(
@@ -418,8 +419,7 @@ def card_request_resolve(
     _check(card_request, actor=actor, action=Action.RESOLVE, to=Status.RESOLVED)
     if outcome != OUTCOME_FOR_KIND[card_request.kind]:
         raise ValidationError({"outcome": _OUTCOME_MESSAGE[card_request.kind]})
-    if note:
-        note = _required_text("note", note, "")
+    note = _text("note", note)
     card_request.outcome = outcome
     card_request.resolved_at = timezone.now()
     _move(
@@ -441,7 +441,7 @@ def card_request_reject(
     """Refuse the request with a reason the provider reads."""
     card_request = lock_card_request(card_request.pk)
     _check(card_request, actor=actor, action=Action.REJECT, to=Status.REJECTED)
-    reason = _required_text("reason", reason, _("Give the reason for rejecting."))
+    reason = _text("reason", reason, required=_("Give the reason for rejecting."))
     card_request.closed_at = timezone.now()
     _move(
         card_request,
@@ -472,8 +472,7 @@ def card_request_transfer(
         raise ValidationError({"house": _("The request is already in this house.")})
     if not house.is_active:
         raise ValidationError({"house": _("This house no longer takes requests.")})
-    if note:
-        note = _required_text("note", note, "")
+    note = _text("note", note)
     from_house = card_request.house
     card_request.assignee = None
     _route(card_request, house)
@@ -509,8 +508,7 @@ def card_request_confirm(
         to=to,
         sources=(Status.RESOLVED,),
     )
-    if note:
-        note = _required_text("note", note, "")
+    note = _text("note", note)
     if works:
         card_request.closed_at = timezone.now()
         _move(
