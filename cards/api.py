@@ -30,7 +30,7 @@ from cards.permissions import Action, has_role_for
 from cards.selectors import (
     calls_visible_to,
     card_request_get_for,
-    card_requests_visible_to,
+    card_requests_listed_for,
 )
 from providers.models import House, OfficeKind, Provider
 from providers.validators import normalize_cui
@@ -82,7 +82,7 @@ class CardRequestViewSet(
     serializer_class = serializers.CardRequestSerializer
 
     def get_queryset(self):
-        return card_requests_visible_to(self.request.user).select_related(
+        return card_requests_listed_for(self.request.user).select_related(
             "house", "office", "provider", "location", "assignee", "filed_by"
         )
 

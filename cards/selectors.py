@@ -35,6 +35,15 @@ def card_requests_visible_to(actor: Person) -> QuerySet[CardRequest]:
     return requests.filter(in_queue | transferred_away)
 
 
+def card_requests_listed_for(actor: Person) -> QuerySet[CardRequest]:
+    """The visible requests in the order their reader works them: a provider's
+    newest first; a CAS queue most urgent first, then by due time."""
+    requests = card_requests_visible_to(actor)
+    if actor.provider_id is not None:
+        return requests.order_by("-created_at", "-id")
+    return requests.order_by("-priority", "due_at", "id")
+
+
 def card_request_get_for(actor: Person, reference: str) -> CardRequest:
     """The request with this reference if the actor may see it; otherwise 404, the
     same answer as for a reference that does not exist."""

@@ -5,11 +5,11 @@ from django.shortcuts import render
 from cards.guidance import instructions_for
 from cards.models import Status
 from cards.permissions import Action, can
-from cards.selectors import card_request_get_for, card_requests_visible_to
+from cards.selectors import card_request_get_for, card_requests_listed_for
 
 
 def home(request):
-    card_requests = card_requests_visible_to(request.user).select_related(
+    card_requests = card_requests_listed_for(request.user).select_related(
         "house", "office", "provider"
     )[:50]
     return render(request, "cards/home.html", {"card_requests": card_requests})

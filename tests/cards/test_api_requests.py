@@ -209,3 +209,10 @@ def test_the_list_costs_the_same_queries_for_a_full_page(
     with django_assert_max_num_queries(8):
         rows = client.get("/api/v1/requests/").json()["results"]
     assert len(rows) == 20
+
+
+def test_a_provider_sees_its_newest_requests_first(api, provider_agent):
+    first = CardRequestFactory(filed_by=provider_agent)
+    second = CardRequestFactory(filed_by=provider_agent)
+    rows = api(provider_agent).get("/api/v1/requests/").json()["results"]
+    assert [r["reference"] for r in rows] == [second.reference, first.reference]
