@@ -39,7 +39,7 @@ def card_requests_listed_for(actor: Person) -> QuerySet[CardRequest]:
     """The visible requests in the order their reader works them: a provider's
     newest first; a CAS queue most urgent first, then by due time."""
     requests = card_requests_visible_to(actor)
-    if actor.provider_id is not None:
+    if actor.is_active and actor.provider_id is not None:
         return requests.order_by("-created_at", "-id")
     return requests.order_by("-priority", "due_at", "id")
 
