@@ -15,12 +15,17 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+# axe-core for the accessibility checks of the end-to-end tests (skipped without npm).
+node_modules/.installed: package.json
+	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility checks will fail; install Node.js"; fi
+
 run: $(VENV)/.installed
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py demo_data
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed node_modules/.installed
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed

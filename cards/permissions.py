@@ -26,6 +26,9 @@ class Action(StrEnum):
     LOG_CALL = "log_call"
     LIST_CALLS = "list_calls"
     LOOKUP_PROVIDERS = "lookup_providers"
+    # Pages: the provider portal, and the CAS staff pages (queue, request desk).
+    USE_PORTAL = "use_portal"
+    USE_CAS_DESK = "use_cas_desk"
 
 
 AGENT = Role.PROVIDER_AGENT
@@ -48,6 +51,8 @@ ROLES_FOR_ACTION: dict[Action, frozenset[str]] = {
     Action.LOG_CALL: frozenset({OPERATOR, SUPERVISOR, ADMIN}),
     Action.LIST_CALLS: frozenset({OPERATOR, SUPERVISOR, ADMIN}),
     Action.LOOKUP_PROVIDERS: frozenset({OPERATOR, SPECIALIST, SUPERVISOR, ADMIN}),
+    Action.USE_PORTAL: frozenset({AGENT}),
+    Action.USE_CAS_DESK: frozenset({OPERATOR, SPECIALIST, SUPERVISOR, ADMIN}),
 }
 
 # Actions on a claimed request that only its assignee (or a supervisor) may take.
@@ -101,3 +106,18 @@ def ensure_can(
     """Raise PermissionDenied unless `can` allows the action."""
     if not can(actor, action, card_request):
         raise PermissionDenied(action=action)
+
+
+# The page each role lands on after signing in (URL names).
+HOME_PAGE: dict[str, str] = {
+    AGENT: "portal:requests",
+    OPERATOR: "console:home",
+    SPECIALIST: "queue:home",
+    SUPERVISOR: "queue:home",
+    ADMIN: "queue:home",
+}
+
+
+def home_page_for(actor: Person) -> str:
+    """The URL name of the actor's home page."""
+    return HOME_PAGE[actor.role]

@@ -75,3 +75,151 @@ def in_app_notifications_for(actor: Person) -> QuerySet[Notification]:
     return Notification.objects.filter(
         recipient=actor, channel=Channel.IN_APP
     ).order_by("-created_at", "-id")
+
+
+def unread_in_app_count(actor: Person) -> int:
+    """How many of the actor's in-app messages are unread."""
+    return in_app_notifications_for(actor).filter(read_at__isnull=True).count()
+
+
+def calls_today_for(actor: Person) -> QuerySet[Call]:
+    """The visible calls that started today (local time), newest first, with their
+    operator, house, office and provider joined and their linked requests loaded, each
+    marked `visible` when the actor may open it."""
+    from datetime import timedelta
+
+    from django.db.models import Prefetch
+    from django.utils import timezone
+
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    linked = CardRequest.objects.only("id", "reference", "house_id").annotate(
+        visible=Exists(card_requests_visible_to(actor).filter(pk=OuterRef("pk")))
+    )
+    return (
+        calls_visible_to(actor)
+        .filter(started_at__gte=start, started_at__lt=start + timedelta(days=1))
+        .select_related("operator", "house", "office", "provider")
+        .prefetch_related(Prefetch("card_requests", queryset=linked))
+        .order_by("-started_at", "-id")
+    )
+
+
+# The specialist queue dashboard ---------------------------------------------------
+from datetime import timedelta  # noqa: E402
+
+from django.db.models import Count, Max  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from providers.models import OfficeKind  # noqa: E402
+
+# Statuses of the work a queue shows by default, and the pseudo-status that lists
+# what the actor's house moved to another house (read-only there).
+QUEUE_WORK_STATUSES = ("new", "in_progress", "needs_info")
+QUEUE_TRANSFERRED = "transferred"
+
+
+def card_requests_queued_for(
+    *, actor: Person, house_code: str = ""
+) -> QuerySet[CardRequest]:
+    """The visible requests sitting in the actor's own house (an admin: every house,
+    or the one named), in queue order; those the house transferred away are left
+    out."""
+    requests = card_requests_listed_for(actor)
+    if actor.house_id is not None:
+        return requests.filter(house_id=actor.house_id)
+    if house_code:
+        return requests.filter(house__code=house_code)
+    return requests
+
+
+def card_requests_transferred_away_for(
+    *, actor: Person, house_code: str = ""
+) -> QuerySet[CardRequest]:
+    """The visible requests the actor's house (an admin: the house named) moved to
+    another house's queue, in queue order; none for an admin naming no house."""
+    requests = card_requests_listed_for(actor)
+    if actor.house_id is not None:
+        house_filter = Q(from_house_id=actor.house_id)
+        here = Q(house_id=actor.house_id)
+    elif house_code:
+        house_filter = Q(from_house__code=house_code)
+        here = Q(house__code=house_code)
+    else:
+        return requests.none()
+    moved = Exists(
+        Event.objects.filter(
+            house_filter, card_request=OuterRef("pk"), kind=EventKind.TRANSFERRED
+        )
+    )
+    return requests.filter(moved).exclude(here)
+
+
+def card_requests_queue_for(
+    *,
+    actor: Person,
+    house_code: str = "",
+    office_kind: str = "",
+    kind: str = "",
+    status: str = "",
+    older_than: timedelta | None = None,
+    assignee: str = "",
+) -> QuerySet[CardRequest]:
+    """The queue page's list, most urgent first: open work (new, in progress, needs
+    information) unless a status is named, and the house's transferred-away
+    requests only when asked for; `assignee` is "mine", "none" or anyone."""
+    if status == QUEUE_TRANSFERRED:
+        requests = card_requests_transferred_away_for(
+            actor=actor, house_code=house_code
+        )
+    else:
+        requests = card_requests_queued_for(actor=actor, house_code=house_code)
+        statuses = [status] if status else QUEUE_WORK_STATUSES
+        requests = requests.filter(status__in=statuses)
+    if office_kind:
+        requests = requests.filter(office__kind=office_kind)
+    if kind:
+        requests = requests.filter(kind=kind)
+    if older_than is not None:
+        requests = requests.filter(created_at__lte=timezone.now() - older_than)
+    if assignee == "mine":
+        requests = requests.filter(assignee_id=actor.pk)
+    elif assignee == "none":
+        requests = requests.filter(assignee__isnull=True)
+    return requests.select_related("house", "office", "provider", "assignee")
+
+
+def card_request_counts_for(
+    *, actor: Person, house_code: str = ""
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """Open work in the actor's queues as {(office kind, status): (count, overdue)},
+    from one aggregate query."""
+    rows = (
+        card_requests_queued_for(actor=actor, house_code=house_code)
+        .filter(status__in=QUEUE_WORK_STATUSES)
+        .order_by()
+        .values("office__kind", "status")
+        .annotate(
+            total=Count("id"), overdue=Count("id", filter=Q(due_at__lt=timezone.now()))
+        )
+    )
+    return {
+        (row["office__kind"], row["status"]): (row["total"], row["overdue"])
+        for row in rows
+    }
+
+
+def card_requests_queue_fingerprint(*, requests: QuerySet[CardRequest]) -> str:
+    """How many of these requests there are and when any last changed, from one
+    aggregate query: it differs as soon as one is filed, moved, changed or leaves."""
+    summary = requests.order_by().aggregate(total=Count("id"), last=Max("updated_at"))
+    last = summary["last"].isoformat() if summary["last"] else "-"
+    return f"{summary['total']}:{last}"
+
+
+def office_kinds_worked_by(*, actor: Person) -> list[str]:
+    """The office kinds whose queues the actor works: a specialist's own offices;
+    a supervisor and an admin every kind."""
+    if actor.role == Role.SPECIALIST:
+        mine = {office.kind for office in actor.offices.all()}
+        return [kind for kind in OfficeKind.values if kind in mine]
+    return list(OfficeKind.values)

@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cards.context_processors.notifications",
             ],
         },
     },
@@ -135,7 +136,11 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # A file, not memory: concurrent connections then see one database.
-            "TEST": {"NAME": str(BASE_DIR / "var" / "test.sqlite3")},
+            "TEST": {
+                "NAME": os.environ.get(
+                    "SQLITE_TEST_PATH", str(BASE_DIR / "var" / "test.sqlite3")
+                )
+            },
         }
     }
 

@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from cards import views as card_views
 from cards.api import CallViewSet, CardRequestViewSet
+from cards.views.home import home
 from helpdesk import health
 from providers.api import HouseViewSet, ProviderLookupViewSet
 
@@ -36,12 +37,11 @@ api_v1 = _authenticated_by_drf(
 )
 
 urlpatterns = [
-    path("", card_views.home, name="home"),
-    path(
-        "requests/<str:reference>/",
-        card_views.card_request_page,
-        name="card-request-page",
-    ),
+    path("", home, name="home"),
+    path("", include("cards.urls.portal")),
+    path("queue/", include("cards.urls.queue")),
+    path("console/", include("cards.urls.console")),
+    path("", include("cards.urls.public")),
     path(
         "login/",
         login_not_required(
@@ -50,7 +50,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path(

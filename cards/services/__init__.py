@@ -1,6 +1,6 @@
 """Writes: filing, every transition, notifications and calls."""
 
-from cards.services.calls import call_log
+from cards.services.calls import call_log, call_log_and_file
 from cards.services.lifecycle import (
     card_request_ask_info,
     card_request_claim,
@@ -25,6 +25,7 @@ from cards.services.notifications import (
 
 __all__ = [
     "call_log",
+    "call_log_and_file",
     "card_request_ask_info",
     "card_request_claim",
     "card_request_confirm",

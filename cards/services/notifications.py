@@ -112,9 +112,7 @@ _EVENT_FOR_TEMPLATE = {
 
 
 def card_request_link(card_request: CardRequest) -> str:
-    return settings.SITE_URL + reverse(
-        "card-request-page", args=[card_request.reference]
-    )
+    return settings.SITE_URL + reverse("portal:request", args=[card_request.reference])
 
 
 def notification_render(notification: Notification) -> tuple[str, str]:

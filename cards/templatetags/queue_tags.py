@@ -1,0 +1,81 @@
+"""Template helpers of the specialist queue: SLA badges and readable identifiers."""
+
+from datetime import timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cards.forms.queue import OFFICE_SHORT_LABELS
+from cards.models import CardRequest, Priority
+from cards.selectors import QUEUE_WORK_STATUSES
+
+register = template.Library()
+
+# Less time than this left before the due time: the badge turns to a warning.
+DUE_SOON = timedelta(minutes=30)
+
+
+def duration(delta: timedelta) -> str:
+    """A short human duration: "12 min", "2 h 5 min", "3 days"."""
+    minutes = max(int(delta.total_seconds() // 60), 1)
+    if minutes < 60:
+        return ngettext("%(n)s min", "%(n)s min", minutes) % {"n": minutes}
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        if minutes == 0:
+            return _("%(hours)s h") % {"hours": hours}
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    days = hours // 24
+    return ngettext("%(n)s day", "%(n)s days", days) % {"n": days}
+
+
+def sla_state(card_request: CardRequest, now=None) -> dict:
+    """The SLA badge of an open request: overdue, due soon or due later; nothing
+    for a request no longer being worked."""
+    if card_request.status not in QUEUE_WORK_STATUSES:
+        return {}
+    left = card_request.due_at - (now or timezone.now())
+    if left <= timedelta(0):
+        return {
+            "css": "badge-overdue",
+            "text": _("overdue by %(time)s") % {"time": duration(-left)},
+        }
+    return {
+        "css": "badge-due" if left < DUE_SOON else "badge-later",
+        "text": _("due in %(time)s") % {"time": duration(left)},
+    }
+
+
+@register.inclusion_tag("cards/queue/_sla.html")
+def sla_badges(card_request: CardRequest) -> dict:
+    """`{% sla_badges card_request %}`: urgent (hospital) and due-time badges."""
+    return {
+        "card_request": card_request,
+        "urgent": card_request.priority == Priority.URGENT,
+        "sla": sla_state(card_request),
+    }
+
+
+@register.filter
+def chunks(value: str, size: int = 4) -> list[str]:
+    """Split an identifier into groups that are easy to read out or type."""
+    value = str(value)
+    size = int(size)
+    return [value[i : i + size] for i in range(0, len(value), size)]
+
+
+@register.filter
+def filed_ago(value) -> str:
+    """How long ago, in the badges' words: "just now", "12 min ago"."""
+    elapsed = timezone.now() - value
+    if elapsed < timedelta(minutes=1):
+        return _("just now")
+    return _("%(time)s ago") % {"time": duration(elapsed)}
+
+
+@register.filter
+def office_label(kind: str) -> str:
+    """The short name of an office kind: "Primary care", "Specialties"…"""
+    return OFFICE_SHORT_LABELS.get(kind, kind)

@@ -1,0 +1,297 @@
+"""The specialist queue: the live list of a house's requests, and a request's page
+with the actions its reader may take. Every read goes through cards.selectors,
+every change through cards.services, every permission through cards.permissions."""
+
+import hashlib
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as Forbidden
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import quote_etag
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition, require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, push_url
+
+from cards import services
+from cards.exceptions import DomainError
+from cards.forms.queue import (
+    ACTION_FORMS,
+    OFFICE_SHORT_LABELS,
+    QueueFilterForm,
+    action_forms_for,
+    add_service_errors,
+)
+from cards.models import Status
+from cards.permissions import Action, has_role_for
+from cards.selectors import (
+    QUEUE_TRANSFERRED,
+    QUEUE_WORK_STATUSES,
+    card_request_counts_for,
+    card_request_get_for,
+    card_requests_queue_fingerprint,
+    card_requests_queue_for,
+    card_requests_queued_for,
+    office_kinds_worked_by,
+)
+
+PAGE_SIZE = 100
+FILTERS_ID = "queue-filters"  # the filter form; its htmx requests update the URL
+
+SERVICES = {
+    Action.CLAIM: services.card_request_claim,
+    Action.UNCLAIM: services.card_request_unclaim,
+    Action.RESOLVE: services.card_request_resolve,
+    Action.REJECT: services.card_request_reject,
+    Action.TRANSFER: services.card_request_transfer,
+    Action.ASK_INFO: services.card_request_ask_info,
+}
+DONE = {
+    Action.CLAIM: gettext_lazy("You are working on %(reference)s."),
+    Action.UNCLAIM: gettext_lazy("%(reference)s is back in the queue, unassigned."),
+    Action.RESOLVE: gettext_lazy(
+        "%(reference)s is resolved: the provider is told what to do next."
+    ),
+    Action.REJECT: gettext_lazy("%(reference)s is rejected: the provider is told why."),
+    Action.TRANSFER: gettext_lazy("%(reference)s is now in the queue of %(house)s."),
+    Action.ASK_INFO: gettext_lazy(
+        "Your question about %(reference)s was sent to the provider."
+    ),
+}
+
+
+# Helpers -------------------------------------------------------------------------
+
+
+def _queue_actor(request):
+    """The signed-in user, when their role works queues (403 otherwise), with their
+    offices loaded once for every permission check of the page."""
+    if not has_role_for(request.user, Action.CLAIM):
+        raise Forbidden
+    prefetch_related_objects([request.user], "offices")
+    return request.user
+
+
+def _filter_form(request) -> QueueFilterForm:
+    actor = _queue_actor(request)
+    return QueueFilterForm.from_query(
+        request.GET, actor=actor, office_kinds=office_kinds_worked_by(actor=actor)
+    )
+
+
+def _link(base: QueryDict, **chosen: str) -> str:
+    """The queue's address with these filters changed (an empty value drops one)."""
+    query = base.copy()
+    for name, value in chosen.items():
+        query.pop(name, None)
+        if value:
+            query[name] = value
+    return "?" + query.urlencode()
+
+
+def _summary(request, form: QueueFilterForm) -> dict:
+    """Open work per office (the tabs) and per status within the chosen office:
+    each entry's (count, overdue) and the link that filters on it."""
+    filters = form.filters()
+    counts = card_request_counts_for(
+        actor=request.user, house_code=filters["house_code"]
+    )
+    office, status = filters["office_kind"], filters["status"]
+    base = QueryDict(form.query(), mutable=True)
+
+    def tally(*, office: str = "", status: str = "") -> tuple[int, int]:
+        cells = [
+            value
+            for (kind, state), value in counts.items()
+            if office in ("", kind) and status in ("", state)
+        ]
+        return sum(c[0] for c in cells), sum(c[1] for c in cells)
+
+    tabs = []
+    if "office" in form.fields:
+        kinds = office_kinds_worked_by(actor=request.user)
+        tabs = [("", _("All offices"))]
+        tabs += [(kind, OFFICE_SHORT_LABELS[kind]) for kind in kinds]
+    states = [("", _("All open"))]
+    states += [(value, Status(value).label) for value in QUEUE_WORK_STATUSES]
+    return {
+        "tabs": [
+            _entry(kind, label, tally(office=kind), _link(base, office=kind), office)
+            for kind, label in tabs
+        ],
+        "statuses": [
+            _entry(
+                value,
+                label,
+                tally(office=office, status=value),
+                _link(base, status=value),
+                status,
+            )
+            for value, label in states
+        ],
+    }
+
+
+def _entry(value, label, count, url, chosen) -> dict:
+    total, overdue = count
+    return {
+        "id": value or "all",
+        "label": label,
+        "total": total,
+        "overdue": overdue,
+        "url": url,
+        "current": value == chosen,
+    }
+
+
+def _since(request):
+    """When the client last rendered the list (sent back by the polling), if given."""
+    try:
+        since = parse_datetime(request.GET.get("since", ""))
+    except ValueError:
+        return None
+    if since is not None and timezone.is_naive(since):
+        since = timezone.make_aware(since)
+    return since
+
+
+def _rows_context(request, form: QueueFilterForm) -> dict:
+    """The list (one page, most urgent first), what is new since the client's last
+    render, and the summary."""
+    now = timezone.now()
+    requests = card_requests_queue_for(actor=request.user, **form.filters())
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    since = _since(request)
+    fresh = {
+        row.reference
+        for row in page
+        if since and row.status == Status.NEW and row.updated_at > since
+    }
+    return {
+        "form": form,
+        "page": page,
+        "fresh": fresh,
+        "rendered_at": now,
+        "summary": _summary(request, form),
+        "filtered": bool(form.query()),
+        # Columns that tell rows apart only when they can differ.
+        "show_house": request.user.house_id is None
+        or form.filters()["status"] == QUEUE_TRANSFERRED,
+        "show_office": "office" in form.fields,
+    }
+
+
+def _page_number(request) -> str:
+    page = request.GET.get("page", "")
+    return page if page.isdigit() and page != "0" else "1"
+
+
+def _rows_etag(request) -> str:
+    """Changes when anything the rows response shows may have changed: the actor,
+    language and filters, the listed and counted requests, and the minute (due
+    times and ages are shown to the minute). One aggregate query."""
+    form = _filter_form(request)
+    filters = form.filters()
+    counted = card_requests_queued_for(
+        actor=request.user, house_code=filters["house_code"]
+    ).filter(status__in=QUEUE_WORK_STATUSES)
+    listed = card_requests_queue_for(actor=request.user, **filters)
+    key = "|".join(
+        [
+            str(request.user.pk),
+            get_language(),
+            form.query(),
+            _page_number(request),
+            card_requests_queue_fingerprint(requests=listed | counted),
+            timezone.now().strftime("%Y%m%d%H%M"),
+        ]
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _card_request(request, reference):
+    """The request, for CAS staff who may see it (providers use the portal: 404)."""
+    if not has_role_for(request.user, Action.USE_CAS_DESK):
+        raise Http404
+    prefetch_related_objects([request.user], "offices")
+    return card_request_get_for(request.user, reference)
+
+
+def _detail(request, card_request, bound=None):
+    context = {
+        "card_request": card_request,
+        "events": card_request.events.select_related("actor", "from_house", "to_house"),
+        "forms": action_forms_for(request.user, card_request, bound),
+    }
+    return render(request, "cards/queue/detail.html", context)
+
+
+def _to_detail(request, card_request, action):
+    url = reverse("queue:detail", args=[card_request.reference])
+    if request.htmx and action == Action.CLAIM:
+        # Claimed from a row of the list: open the request's page.
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+# Views ---------------------------------------------------------------------------
+
+
+@require_GET
+def queue_page(request):
+    form = _filter_form(request)
+    context = _rows_context(request, form)
+    # The polling starts from this page's version of the list: no needless swap.
+    context["etag"] = quote_etag(_rows_etag(request))
+    return render(request, "cards/queue/home.html", context)
+
+
+@cache_control(no_cache=True, private=True)
+@require_GET
+@condition(etag_func=_rows_etag)
+def queue_rows(request):
+    """The list alone, polled by the page: 304 while nothing changed."""
+    form = _filter_form(request)
+    response = render(
+        request, "cards/queue/rows_response.html", _rows_context(request, form)
+    )
+    if request.htmx.trigger == FILTERS_ID:
+        query = form.query()
+        push_url(response, reverse("queue:home") + (f"?{query}" if query else ""))
+    return response
+
+
+@require_GET
+def card_request_page(request, reference):
+    return _detail(request, _card_request(request, reference))
+
+
+@require_POST
+def card_request_act(request, reference, action):
+    card_request = _card_request(request, reference)
+    action = Action(action)
+    form_class, _statuses = ACTION_FORMS[action]
+    form = form_class(request.POST, card_request=card_request, prefix=action.value)
+    if form.is_valid():
+        try:
+            done = SERVICES[action](
+                actor=request.user, card_request=card_request, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return _to_detail(request, card_request, action)
+        else:
+            names = {"reference": done.reference, "house": done.house.short_name}
+            messages.success(request, DONE[action] % names)
+            return _to_detail(request, card_request, action)
+    return _detail(request, card_request, bound=form)
