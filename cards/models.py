@@ -102,6 +102,12 @@ class CardRequest(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # When the SLA breach was escalated to the office's supervisors (once).
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # When the identifier was erased by the retention purge.
+    purged_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("card request")
@@ -117,6 +123,7 @@ class CardRequest(models.Model):
                 condition=(
                     Q(kind=Kind.BLOCKED, identifier__regex=CID_REGEX)
                     | Q(kind=Kind.INVALID, identifier__regex=CARD_NUMBER_REGEX)
+                    | Q(purged_at__isnull=False, identifier="")
                 ),
                 name="card_request_identifier_matches_kind",
             ),
@@ -157,6 +164,8 @@ class CardRequest(models.Model):
 
     @property
     def masked_identifier(self) -> str:
+        if not self.identifier:
+            return "—"
         return "•" * (len(self.identifier) - 4) + self.identifier[-4:]
 
 
@@ -173,6 +182,9 @@ class EventKind(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed: the card works")
     REOPENED = "reopened", _("Reopened: still failing")
     COMMENT = "comment", _("Comment")
+    ESCALATED = "escalated", _("Escalated: target time exceeded")
+    AUTO_CLOSED = "auto_closed", _("Closed: no answer from the provider")
+    PURGED = "purged", _("Personal data erased")
 
 
 class Event(models.Model):
@@ -224,6 +236,7 @@ class Template(models.TextChoices):
     REJECTED = "rejected", _("Request rejected")
     INFO_REQUESTED = "info_requested", _("Information requested")
     INFO_GIVEN = "info_given", _("Information given")
+    SLA_BREACHED = "sla_breached", _("Target time exceeded")
 
 
 class Notification(models.Model):

@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -43,8 +45,18 @@ class Office(models.Model):
     hours = models.CharField(
         _("working hours"), max_length=120, default="Luni–Vineri 08:00–16:00"
     )
+    # Office hours on working days (Monday to Friday, Romanian public holidays off),
+    # which SLA due times count in.
+    opens_at = models.TimeField(_("opens at"), default=datetime.time(8, 0))
+    closes_at = models.TimeField(_("closes at"), default=datetime.time(16, 0))
+    friday_closes_at = models.TimeField(
+        _("closes on Friday at"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty when Friday is a full day."),
+    )
     sla_minutes = models.PositiveIntegerField(
-        _("target time to resolve (minutes)"), default=240
+        _("target time to resolve (working minutes)"), default=240
     )
 
     class Meta:
@@ -214,7 +226,11 @@ class Person(AbstractUser):
     location = models.ForeignKey(
         Location, models.SET_NULL, null=True, blank=True, related_name="agents"
     )
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = models.CharField(
+        _("mobile phone"), max_length=20, blank=True, help_text=_("For SMS messages.")
+    )
+    notify_email = models.BooleanField(_("messages by email"), default=True)
+    notify_sms = models.BooleanField(_("messages by SMS"), default=False)
     language = models.CharField(
         _("language"),
         max_length=5,
