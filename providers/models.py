@@ -1,6 +1,7 @@
 import datetime
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +72,23 @@ class Office(models.Model):
 
     def __str__(self) -> str:
         return f"{self.house.short_name} · {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        """The office must be open for some time each working day, and its target
+        must be at least a minute (due times are counted in its open hours)."""
+        errors = {}
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors["closes_at"] = _("The office must close after it opens.")
+        if (
+            self.opens_at
+            and self.friday_closes_at
+            and self.friday_closes_at <= self.opens_at
+        ):
+            errors["friday_closes_at"] = _("The office must close after it opens.")
+        if self.sla_minutes is not None and self.sla_minutes < 1:
+            errors["sla_minutes"] = _("The target must be at least one minute.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Category(models.TextChoices):

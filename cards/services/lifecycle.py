@@ -5,7 +5,7 @@ permission, save, append one timeline event, and queue side effects on commit.
 `_move` is the only code that assigns `CardRequest.status`.
 """
 
-from datetime import timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -32,6 +32,7 @@ from cards.models import (
 )
 from cards.permissions import Action, ensure_can
 from cards.services.notifications import notifications_queue
+from cards.services.sla import due_at_for
 from providers.models import House, Location, Office, OfficeKind, Person, Provider
 from providers.selectors import office_for
 from providers.validators import (
@@ -135,18 +136,18 @@ def _next_reference(house: House) -> str:
     return f"{prefix}-{sequence.get().last:05d}"
 
 
-def _route(card_request: CardRequest, house: House) -> None:
-    """Place the request in `house`'s queue: office by provider category, urgency
-    and due time from that office."""
+def _route(card_request: CardRequest, house: House, *, start: datetime) -> None:
+    """Place the request in `house`'s queue: office by provider category, urgency,
+    and due time from that office (its target in working time from `start`); a
+    request placed again is not escalated yet in its new place."""
     office: Office = office_for(house=house, category=card_request.provider.category)
     card_request.house = house
     card_request.office = office
     card_request.priority = (
         Priority.URGENT if office.kind == OfficeKind.HOSPITAL else Priority.NORMAL
     )
-    card_request.due_at = card_request.created_at + timedelta(
-        minutes=office.sla_minutes
-    )
+    card_request.due_at = due_at_for(office=office, start=start)
+    card_request.escalated_at = None
 
 
 def card_request_file(
@@ -197,7 +198,7 @@ def card_request_file(
             note=note,
             created_at=timezone.now(),
         )
-        _route(card_request, house)
+        _route(card_request, house, start=card_request.created_at)
         card_request.reference = _next_reference(house)
         try:
             with transaction.atomic():
@@ -256,13 +257,15 @@ _ACTION_PAST = {
 def _check(
     card_request: CardRequest,
     *,
-    actor: Person,
+    actor: Person | None,
     action: Action,
     to: str,
     sources: tuple[str, ...] = (),
+    system: bool = False,
 ) -> None:
     """The state check (the table, and the action's own source statuses when several
-    actions share a move), then the permission check."""
+    actions share a move), then the permission check: skipped only for a `system`
+    transition (a periodic job, actor None), never the state check."""
     if to not in TRANSITIONS[card_request.status] or (
         sources and card_request.status not in sources
     ):
@@ -273,6 +276,8 @@ def _check(
                 "action": _ACTION_PAST[action],
             }
         )
+    if system and actor is None:
+        return
     ensure_can(actor, action, card_request)
 
 
@@ -475,13 +480,13 @@ def card_request_transfer(
     note = _text("note", note)
     from_house = card_request.house
     card_request.assignee = None
-    _route(card_request, house)
+    _route(card_request, house, start=timezone.now())
     _move(
         card_request,
         to=Status.NEW,
         actor=actor,
         event=EventKind.TRANSFERRED,
-        fields=("assignee", "house", "office", "priority", "due_at"),
+        fields=("assignee", "house", "office", "priority", "due_at", "escalated_at"),
         text=note,
         from_house=from_house,
     )
@@ -525,15 +530,47 @@ def card_request_confirm(
             "code": reader_error,
             "note": note,
         }
+    # Back in the queue: a new target from now (the card still does not work).
     card_request.assignee = None
     card_request.outcome = ""
     card_request.resolved_at = None
+    card_request.due_at = due_at_for(office=card_request.office, start=timezone.now())
+    card_request.escalated_at = None
     _move(
         card_request,
         to=Status.NEW,
         actor=actor,
         event=EventKind.REOPENED,
-        fields=("assignee", "outcome", "resolved_at"),
+        fields=("assignee", "outcome", "resolved_at", "due_at", "escalated_at"),
         text=note.strip(),
+    )
+    return card_request
+
+
+@transaction.atomic
+def card_request_auto_close(
+    *, card_request_id: int, resolved_before: datetime, now: datetime
+) -> CardRequest | None:
+    """Close, by the system, a request resolved before `resolved_before` that the
+    provider never confirmed; None when it no longer qualifies (it was reopened or
+    resolved again since)."""
+    card_request = lock_card_request(card_request_id)
+    _check(
+        card_request,
+        actor=None,
+        action=Action.CONFIRM,
+        to=Status.CLOSED,
+        sources=(Status.RESOLVED,),
+        system=True,
+    )
+    if card_request.resolved_at is None or card_request.resolved_at > resolved_before:
+        return None
+    card_request.closed_at = now
+    _move(
+        card_request,
+        to=Status.CLOSED,
+        actor=None,
+        event=EventKind.AUTO_CLOSED,
+        fields=("closed_at",),
     )
     return card_request

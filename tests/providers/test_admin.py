@@ -74,3 +74,57 @@ def test_category_routes_are_editable_per_house(admin_client):
     response = admin_client.get(f"/admin/providers/house/{house('TM').pk}/change/")
     assert response.status_code == 200
     assert "category_routes" in response.content.decode()
+
+
+def _office_form(office, **changes):
+    data = {
+        "house": office.house_id,
+        "kind": office.kind,
+        "name": office.name,
+        "phones": "[]",
+        "email": "",
+        "hours": "Luni–Joi 08:30–16:30, Vineri 08:30–14:00",
+        "opens_at": "08:30",
+        "closes_at": "16:30",
+        "friday_closes_at": "14:00",
+        "sla_minutes": "120",
+    }
+    data.update(changes)
+    return data
+
+
+def test_office_hours_and_target_are_edited_in_the_admin(admin_client):
+    office = house("TM").offices.get(kind="primary")
+    response = admin_client.post(
+        f"/admin/providers/office/{office.pk}/change/", _office_form(office)
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    office.refresh_from_db()
+    assert (
+        str(office.opens_at),
+        str(office.closes_at),
+        str(office.friday_closes_at),
+    ) == ("08:30:00", "16:30:00", "14:00:00")
+    assert office.sla_minutes == 120
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"closes_at": "08:00"}, "closes_at"),
+        ({"friday_closes_at": "08:30"}, "friday_closes_at"),
+        ({"sla_minutes": "0"}, "sla_minutes"),
+    ],
+)
+def test_office_hours_that_leave_no_working_time_are_refused(
+    admin_client, changes, field
+):
+    office = house("TM").offices.get(kind="primary")
+    before = (office.closes_at, office.friday_closes_at, office.sla_minutes)
+    response = admin_client.post(
+        f"/admin/providers/office/{office.pk}/change/", _office_form(office, **changes)
+    )
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    office.refresh_from_db()
+    assert (office.closes_at, office.friday_closes_at, office.sla_minutes) == before
