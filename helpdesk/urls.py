@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("cards.urls.portal")),
     path("queue/", include("cards.urls.queue")),
     path("console/", include("cards.urls.console")),
+    path("account/", include("cards.urls.account")),
     path("", include("cards.urls.public")),
     path(
         "login/",

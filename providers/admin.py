@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import CategoryRoute, House, Location, Office, Person, Provider
@@ -48,7 +49,15 @@ class LocationForm(PhoneFormMixin, forms.ModelForm):
 class OfficeInline(admin.StackedInline):
     model = Office
     extra = 0
-    fields = ["kind", "name", "phones", "email", "hours", "sla_minutes"]
+    fields = [
+        "kind",
+        "name",
+        "phones",
+        "email",
+        "hours",
+        ("opens_at", "closes_at", "friday_closes_at"),
+        "sla_minutes",
+    ]
 
 
 class CategoryRouteInline(admin.TabularInline):
@@ -66,9 +75,27 @@ class HouseAdmin(admin.ModelAdmin):
 
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
-    list_display = ["house", "kind", "name", "sla_minutes"]
+    list_display = [
+        "house",
+        "kind",
+        "name",
+        "opens_at",
+        "closes_at",
+        "friday_closes_at",
+        "sla_minutes",
+    ]
     list_filter = ["kind", "house"]
     search_fields = ["house__code", "name"]
+    fields = [
+        "house",
+        "kind",
+        "name",
+        "phones",
+        "email",
+        "hours",
+        ("opens_at", "closes_at", "friday_closes_at"),
+        "sla_minutes",
+    ]
 
 
 class LocationInline(admin.TabularInline):
@@ -93,8 +120,21 @@ class ProviderAdmin(admin.ModelAdmin):
     inlines = [LocationInline]
 
 
+class PersonChangeForm(PhoneFormMixin, UserChangeForm):
+    """The mobile number is stored in E.164; SMS needs one."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("notify_sms") and not cleaned.get("phone"):
+            self.add_error(
+                "phone", _("Enter the mobile number the SMS messages go to.")
+            )
+        return cleaned
+
+
 @admin.register(Person)
 class PersonAdmin(UserAdmin):
+    form = PersonChangeForm
     list_display = [
         "username",
         "first_name",
@@ -119,6 +159,8 @@ class PersonAdmin(UserAdmin):
                     "provider",
                     "location",
                     "phone",
+                    "notify_email",
+                    "notify_sms",
                     "language",
                 ]
             },

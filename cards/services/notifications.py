@@ -13,6 +13,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,14 +28,16 @@ from cards.models import (
     NotificationStatus,
     Template,
 )
-from providers.models import Person
+from cards.sms import get_sms_backend
+from providers.models import Person, Role
 
 logger = logging.getLogger(__name__)
 
 
 def _provider_recipients(card_request: CardRequest) -> list[Notification]:
-    """The on-site agent who filed it (in the app and by email) and the provider's
-    contact address; for a request filed by phone, every agent of the provider."""
+    """The on-site agent who filed it (in the app, and by email and SMS as they
+    chose) and the provider's contact address; for a request filed by phone, every
+    agent of the provider."""
     filer = card_request.filed_by
     if filer.provider_id == card_request.provider_id:
         agents = [filer]
@@ -42,12 +45,25 @@ def _provider_recipients(card_request: CardRequest) -> list[Notification]:
         agents = list(card_request.provider.agents.filter(is_active=True))
     rows = []
     addresses = set()
+    phones = set()
     for agent in agents:
         rows.append(
             Notification(
                 recipient=agent, channel=Channel.IN_APP, language=agent.language
             )
         )
+        if agent.notify_sms and agent.phone and agent.phone not in phones:
+            phones.add(agent.phone)
+            rows.append(
+                Notification(
+                    recipient=agent,
+                    channel=Channel.SMS,
+                    address=agent.phone,
+                    language=agent.language,
+                )
+            )
+        if not agent.notify_email:
+            continue
         if agent.email and agent.email.lower() not in addresses:
             addresses.add(agent.email.lower())
             rows.append(
@@ -64,6 +80,33 @@ def _provider_recipients(card_request: CardRequest) -> list[Notification]:
     return rows
 
 
+def _supervisor_recipients(card_request: CardRequest) -> list[Notification]:
+    """Every active supervisor of the request's house: in the app, and by email
+    unless they turned email off."""
+    rows = []
+    supervisors = Person.objects.filter(
+        house_id=card_request.house_id, role=Role.SUPERVISOR, is_active=True
+    ).order_by("pk")
+    for supervisor in supervisors:
+        rows.append(
+            Notification(
+                recipient=supervisor,
+                channel=Channel.IN_APP,
+                language=supervisor.language,
+            )
+        )
+        if supervisor.email and supervisor.notify_email:
+            rows.append(
+                Notification(
+                    recipient=supervisor,
+                    channel=Channel.EMAIL,
+                    address=supervisor.email,
+                    language=supervisor.language,
+                )
+            )
+    return rows
+
+
 def notifications_queue(
     *, card_request: CardRequest, template: str, staff: Person | None = None
 ) -> list[Notification]:
@@ -75,6 +118,8 @@ def notifications_queue(
                 recipient=staff, channel=Channel.IN_APP, language=staff.language
             )
         ]
+    elif template == Template.SLA_BREACHED:
+        rows = _supervisor_recipients(card_request)
     else:
         rows = _provider_recipients(card_request)
     for row in rows:
@@ -87,19 +132,22 @@ def notifications_queue(
 
 
 def notifications_publish(*, notification_ids: list[int]) -> None:
-    """Hand each notification to the broker. Never raises: a row that could not be
-    published stays pending and the sweep publishes it again."""
+    """Hand each notification to the broker. Never raises: at the first failure the
+    rest are left pending too (one broker timeout, not one per message), and the
+    sweep publishes them again."""
     from cards.tasks import notification_deliver_task
 
-    for notification_id in notification_ids:
+    for position, notification_id in enumerate(notification_ids):
         try:
             notification_deliver_task.delay(notification_id)
-        except Exception:
+        except Exception as error:
             logger.warning(
-                "notification %s not published; the outbox sweep will retry",
-                notification_id,
-                exc_info=True,
+                "%s notifications not published (%s: %s); the outbox sweep will retry",
+                len(notification_ids) - position,
+                type(error).__name__,
+                error,
             )
+            return
 
 
 # The timeline event whose text (answer, reason, question) a message quotes.
@@ -108,11 +156,17 @@ _EVENT_FOR_TEMPLATE = {
     Template.REJECTED: EventKind.REJECTED,
     Template.INFO_REQUESTED: EventKind.INFO_REQUESTED,
     Template.INFO_GIVEN: EventKind.INFO_GIVEN,
+    Template.SLA_BREACHED: EventKind.ESCALATED,
 }
 
 
-def card_request_link(card_request: CardRequest) -> str:
-    return settings.SITE_URL + reverse("portal:request", args=[card_request.reference])
+# Messages to CAS staff link to the request desk; the others to the provider portal.
+_STAFF_TEMPLATES = frozenset({Template.INFO_GIVEN, Template.SLA_BREACHED})
+
+
+def card_request_link(card_request: CardRequest, *, staff: bool = False) -> str:
+    name = "queue:detail" if staff else "portal:request"
+    return settings.SITE_URL + reverse(name, args=[card_request.reference])
 
 
 def notification_render(notification: Notification) -> tuple[str, str]:
@@ -122,7 +176,9 @@ def notification_render(notification: Notification) -> tuple[str, str]:
     with translation.override(notification.language):
         context = {
             "card_request": card_request,
-            "link": card_request_link(card_request),
+            "link": card_request_link(
+                card_request, staff=notification.template in _STAFF_TEMPLATES
+            ),
             "last4": card_request.identifier_last4,
             "instructions": instructions_for(card_request.kind),
             "event": card_request.events.filter(
@@ -140,6 +196,32 @@ def notification_render(notification: Notification) -> tuple[str, str]:
     return " ".join(subject.split()), body.strip() + "\n"
 
 
+def notification_render_sms(notification: Notification) -> str:
+    """The short text of an SMS, in the recipient's language: reference, what
+    happened, the link; the card is named by its last 4 characters only."""
+    card_request = notification.card_request
+    event_kind = _EVENT_FOR_TEMPLATE.get(notification.template)
+    with translation.override(notification.language):
+        context = {
+            "card_request": card_request,
+            "link": card_request_link(card_request),
+            "last4": card_request.identifier_last4,
+            "event": card_request.events.filter(kind=event_kind)
+            .order_by("-created_at", "-id")
+            .first()
+            if event_kind
+            else None,
+        }
+        try:
+            text = render_to_string(
+                f"cards/notifications/{notification.template}_sms.txt", context
+            )
+        except TemplateDoesNotExist:
+            subject, _body = notification_render(notification)
+            text = f"{subject} {context['link']}"
+    return " ".join(text.split())
+
+
 def _send(notification: Notification) -> None:
     if notification.channel == Channel.EMAIL:
         subject, body = notification_render(notification)
@@ -149,6 +231,10 @@ def _send(notification: Notification) -> None:
             settings.DEFAULT_FROM_EMAIL,
             [notification.address],
             fail_silently=False,
+        )
+    elif notification.channel == Channel.SMS:
+        get_sms_backend().send(
+            to=notification.address, text=notification_render_sms(notification)
         )
     elif notification.channel != Channel.IN_APP:
         raise ValueError(f"no backend for channel {notification.channel}")

@@ -280,7 +280,11 @@ def broker_down():
 
 @pytest.mark.timeout(30)
 def test_a_broker_outage_leaves_messages_pending_for_the_sweep(
-    claimed_request, specialist, broker_down, django_capture_on_commit_callbacks
+    claimed_request,
+    specialist,
+    broker_down,
+    django_capture_on_commit_callbacks,
+    caplog,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         card_request = resolve(claimed_request, specialist)
@@ -288,6 +292,12 @@ def test_a_broker_outage_leaves_messages_pending_for_the_sweep(
     assert card_request.status == "resolved"
     assert set(Notification.objects.values_list("status", flat=True)) == {"pending"}
     assert mail.outbox == []
+    # One failed publish (not one broker timeout per message), one short warning.
+    [warning] = [r for r in caplog.records if r.name == "cards.services.notifications"]
+    assert warning.levelname == "WARNING" and warning.exc_info is None
+    assert warning.getMessage().startswith(
+        f"{Notification.objects.count()} notifications not published"
+    )
 
 
 def test_the_sweep_republishes_only_old_pending_messages(
