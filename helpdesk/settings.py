@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -75,6 +76,8 @@ AUTH_USER_MODEL = "providers.Person"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
+    # First: one log line per request, whatever answers it.
+    "helpdesk.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -169,6 +172,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Time limits well under the visibility timeout (3600 s), so that a task still
+# running is never handed to a second worker. The longest task is a purge or
+# auto-close batch of 1000 rows (seconds); a delivery waits at most the 10 s
+# SMTP timeout. Soft limit 240 s raises in the task, hard limit 300 s kills it.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
+# A worker that loses the broker stops its running late-acked tasks: they are
+# redelivered anyway, and delivery is idempotent per notification.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Publishing must never stall a user's action: fail fast, the outbox sweep retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -179,15 +191,39 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    # Longer than the longest task; a task of a worker that died is redelivered
+    # after it (the fault tests shorten it through the environment).
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
 }
+# The one schedule of the one beat process (times in TIME_ZONE, Europe/Bucharest).
+# "expires": a run the workers could not start in time is dropped, not piled up:
+# the next run does the same work.
 CELERY_BEAT_SCHEDULE = {
     # * * * * *  re-publish notifications still pending (broker down at commit)
     "notifications-sweep": {
         "task": "cards.tasks.notifications_sweep_task",
-        "schedule": 60.0,
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
+    # * * * * *  escalate requests past their target time to the supervisors (once)
+    "sla-escalation": {
+        "task": "cards.tasks.sla_escalation_task",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
+    # 7 * * * *  close resolved requests the provider never confirmed
+    "auto-close": {
+        "task": "cards.tasks.auto_close_task",
+        "schedule": crontab(minute=7),
+        "options": {"expires": 3000},
+    },
+    # 30 3 * * *  erase the personal data of requests closed long ago
+    "personal-data-purge": {
+        "task": "cards.tasks.personal_data_purge_task",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"expires": 3 * 3600},
     },
 }
 
@@ -196,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
 # A pending notification older than this is re-published by the sweep.
 NOTIFICATION_SWEEP_AFTER_SECONDS = env_int("NOTIFICATION_SWEEP_AFTER_SECONDS", 120)
+# A resolved request the provider does not confirm is closed after this many days.
+AUTO_CLOSE_AFTER_DAYS = env_int("AUTO_CLOSE_AFTER_DAYS", 7)
+# The CID or card number of a closed request is erased after this many days.
+PURGE_AFTER_DAYS = env_int("PURGE_AFTER_DAYS", 90)
 
 # EMAIL
 # ------------------------------------------------------------------------------
@@ -223,6 +263,17 @@ elif EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
     }
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpdesk-carduri@localhost")
+
+# SMS
+# ------------------------------------------------------------------------------
+# SMS_BACKEND: cards.sms.ConsoleBackend (prints), cards.sms.HttpGatewayBackend
+# (POSTs JSON to SMS_GATEWAY_URL with a bearer token) or cards.sms.LocmemBackend.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "cards.sms.ConsoleBackend")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+# Seconds a gateway call may take before the attempt counts as failed.
+SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
+SMS_SENDER = os.environ.get("SMS_SENDER", "CAS")
 
 # AUTHENTICATION
 # ------------------------------------------------------------------------------
@@ -310,8 +361,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # One JSON object per line (LOG_FORMAT=json, the default) or key=value text.
+        "json": {"()": "helpdesk.logging.JsonFormatter"},
+        "text": {"()": "helpdesk.logging.KeyValueFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if os.environ.get("LOG_FORMAT") == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
