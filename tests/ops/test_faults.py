@@ -16,6 +16,7 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from django.db import connection
 
@@ -77,11 +78,12 @@ def _worker_env(mail_dir: Path, redis_url: str, **extra: str) -> dict:
 
 
 def _point_celery_at(url: str, transport_options: dict) -> None:
-    """Publish from this process to `url` (drop pooled connections to the old one)."""
+    """Publish from this process to `url`. kombu keeps its connection and producer
+    pools in process-wide groups keyed by URL: close AND forget them all, so that
+    nothing later acquires from a closed pool (eager tasks acquire a producer too)."""
     celery_app.conf.broker_url = url
     celery_app.conf.broker_transport_options = transport_options
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    kombu.pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
