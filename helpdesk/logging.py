@@ -8,6 +8,8 @@ import re
 import time
 from datetime import UTC, datetime
 
+from helpdesk.network import client_address
+
 REFERENCE_RE = re.compile(r"^[A-Z]{1,10}-\d{4}-\d{5,}$")
 # A CID (20 digits), a CNP (13 digits) or a card number (16 letters/digits with at
 # least one digit): masked to the last 4 in formatted output, as a last defence.
@@ -44,10 +46,25 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
-                data[key] = value
+                data[key] = _extra(value)
         if record.exc_info:
             data["exc"] = mask_identifiers(self.formatException(record.exc_info))
         return json.dumps(data, default=str, ensure_ascii=False)
+
+
+def _extra(value):
+    """An extra as written, with identifiers masked in its text: numbers, flags,
+    dicts and lists keep their JSON shape; anything else is written as its masked
+    text (Django's `request` extra, for one, shows the query string)."""
+    if value is None or isinstance(value, bool | float):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 10**12 else mask_identifiers(str(value))
+    if isinstance(value, dict):
+        return {str(key): _extra(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_extra(item) for item in value]
+    return mask_identifiers(str(value))
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -55,7 +72,7 @@ class KeyValueFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         extras = " ".join(
-            f"{key}={value}"
+            f"{key}={_extra(value)}"
             for key, value in vars(record).items()
             if key not in _STANDARD_ATTRS and not key.startswith("_")
         )
@@ -84,7 +101,8 @@ def _user_id(request) -> int | None:
 
 class RequestLogMiddleware:
     """One line per request: method, path (no query string), status, duration,
-    user id and the card request reference when the URL names one."""
+    user id, client address (helpdesk.network: X-Forwarded-For only from a trusted
+    proxy) and the card request reference when the URL names one."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -114,6 +132,7 @@ class RequestLogMiddleware:
                     "status": status,
                     "duration_ms": duration_ms,
                     "user_id": user_id,
+                    "client": client_address(request),
                     "reference": reference,
                 },
             )

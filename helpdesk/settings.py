@@ -2,6 +2,7 @@
 defaults that let a fresh clone run on SQLite with tasks in process."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -69,6 +70,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "providers",
     "cards",
 ]
@@ -86,10 +90,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Staff: the code step before anything else, and the idle timeout.
+    "providers.middleware.StaffSessionMiddleware",
+    "helpdesk.ratelimit.RateLimitMiddleware",
+    # Last: turns a locked-out sign-in into the 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 ROOT_URLCONF = "helpdesk.urls"
 WSGI_APPLICATION = "helpdesk.wsgi.application"
@@ -284,6 +294,41 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out username/address before the password
+# is checked (and counts the failures); then the ordinary model backend, which
+# also refuses inactive people on every request.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Addresses (or networks, "10.0.0.0/8") of the reverse proxies in front of the app.
+# Only a request from one of them has its X-Forwarded-For believed; empty: never.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+# CAS staff are signed out after this long without a click (the queue's polling
+# does not count).
+STAFF_IDLE_TIMEOUT_SECONDS = env_int("STAFF_IDLE_TIMEOUT_SECONDS", 30 * 60)
+# Two-factor sign-in for CAS staff (django-otp, TOTP apps).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "CAS card helpdesk")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Sign-in lockout (django-axes, with providers.lockout's two limits): failures
+# of one username from one address, and of any usernames from one address, within
+# the cool-off; a success clears that username's failures from that address.
+LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env_int(
+    "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", 5
+)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+AXES_HANDLER = "providers.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+# The lock runs from the failure that set it; more tries do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "helpdesk.network.axes_client_address"
+AXES_LOCKOUT_CALLABLE = "providers.lockout.lockout_response"
+# Failures are kept (until the cool-off ends); successful sign-ins are not logged.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 # STATIC
 # ------------------------------------------------------------------------------
@@ -305,8 +350,13 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Pages and htmx posts carry the token in their forms ({% csrf_token %}); no script
+# reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
@@ -316,14 +366,21 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 )
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # REST FRAMEWORK
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Tokens: provider integrations only. Sessions: the web pages (staff ones
+        # verified with a code).
+        "providers.authentication.IntegrationTokenAuthentication",
+        "providers.authentication.VerifiedSessionAuthentication",
     ],
+    # Views name a `throttle_scope` (or action → scope); rates: RATE_LIMITS.
+    "DEFAULT_THROTTLE_CLASSES": ["helpdesk.ratelimit.ScopedRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -354,6 +411,24 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# RATE LIMITS
+# ------------------------------------------------------------------------------
+# Requests per signed-in person (else per client address), "N/s|m|h|d"; an empty
+# value turns a limit off. Over it: 429 with Retry-After (helpdesk.ratelimit).
+RATE_LIMITS = {
+    # Filing a request: POST /api/v1/requests/ and the provider portal's form.
+    "filing": os.environ.get("RATE_LIMIT_FILING", "30/m"),
+    # Provider lookups: /api/v1/providers/ and the phone console's as-you-type.
+    "lookup": os.environ.get("RATE_LIMIT_LOOKUP", "120/m"),
+    # Exchanging a password for an API token (per address).
+    "token": os.environ.get("RATE_LIMIT_TOKEN", "20/m"),
+}
+# Web views under the same limits: view name → (scope, methods counted).
+RATE_LIMITED_VIEWS = {
+    "portal:file": ("filing", ["POST"]),
+    "console:lookup": ("lookup", ["GET"]),
+}
+
 # LOGGING
 # ------------------------------------------------------------------------------
 LOGGING = {
@@ -374,5 +449,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Sign-in failures and lockouts (WARNING) without a line per sign-in.
+        "axes": {"level": "WARNING"},
     },
 }

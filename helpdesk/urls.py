@@ -3,14 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
+from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from cards.api import CallViewSet, CardRequestViewSet
 from cards.views.home import home
 from helpdesk import health
 from providers.api import HouseViewSet, ProviderLookupViewSet
+from providers.api_token import ObtainTokenView
+from providers.views import SignInView
+
+# The admin, too, needs a session verified with an authentication code.
+admin.site.__class__ = OTPAdminSite
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -30,7 +35,7 @@ def _authenticated_by_drf(patterns):
 
 api_v1 = _authenticated_by_drf(
     [
-        path("auth/token/", obtain_auth_token, name="api-token"),
+        path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
         path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
         *router.urls,
     ]
@@ -40,16 +45,12 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("cards.urls.portal")),
     path("queue/", include("cards.urls.queue")),
+    path("audit/", include("cards.urls.audit")),
     path("console/", include("cards.urls.console")),
     path("account/", include("cards.urls.account")),
     path("", include("cards.urls.public")),
-    path(
-        "login/",
-        login_not_required(
-            auth_views.LoginView.as_view(redirect_authenticated_user=True)
-        ),
-        name="login",
-    ),
+    path("login/", SignInView.as_view(), name="login"),
+    path("login/", include("providers.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -35,6 +35,7 @@ class ProviderLookupViewSet(viewsets.GenericViewSet):
     serializer_class = ProviderSerializer
     pagination_class = None
     queryset = Provider.objects.none()
+    throttle_scope = "lookup"
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="At least 2 characters.")],

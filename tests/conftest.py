@@ -1,8 +1,17 @@
+import time
+import uuid
+
 import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from helpdesk import ratelimit
 from helpdesk.celery import app as celery_app
+from providers.middleware import LAST_ACTIVITY_KEY
+from providers.security import needs_two_factor
 from tests.providers.factories import (
     AdminFactory,
     AgentFactory,
@@ -10,8 +19,19 @@ from tests.providers.factories import (
     ProviderFactory,
     SpecialistFactory,
     SupervisorFactory,
+    TOTPDeviceFactory,
     house,
 )
+
+pytest_plugins = ["tests.identifier_guard"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "unverified: `client.force_login(staff)` leaves the session at the password "
+        "step (no authentication code): for tests of the two-factor rule itself",
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +46,42 @@ def _test_settings(settings, request):
     celery_app.conf.task_always_eager = eager
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_per_test(monkeypatch):
+    """Each test counts its requests afresh (the rates stay the real ones)."""
+    monkeypatch.setattr(ratelimit, "KEY_PREFIX", f"ratelimit-{uuid.uuid4().hex}")
+
+
+def verify_session(client, person) -> None:
+    """Make `client`'s session one that has passed the code step, as a staff
+    member does by entering their app's code: a confirmed device of theirs in the
+    session, and activity just now."""
+    device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
+    if device is None:
+        device = TOTPDeviceFactory(user=person)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[LAST_ACTIVITY_KEY] = int(time.time())
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _verified_staff_sessions(request, monkeypatch):
+    """`client.force_login(staff)` (test client, API client, e2e `new_page`) gives
+    a session verified with an authentication code, as after a real sign-in;
+    tests marked `unverified` get the bare password-step session instead."""
+    if request.node.get_closest_marker("unverified") is not None:
+        return
+    force_login = Client.force_login
+
+    def force_login_verified(self, user, backend=None):
+        force_login(self, user, backend)
+        if needs_two_factor(user):
+            verify_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
 
 
 @pytest.fixture
@@ -90,11 +146,16 @@ def national_admin(db):
 
 @pytest.fixture
 def api():
-    """An API client authenticated the way integrations are: with a token."""
+    """An API client signed in the way each role uses the API: a provider agent
+    with a token (their integration), CAS staff with a web session verified with
+    an authentication code (staff cannot use tokens)."""
 
     def client_for(person=None):
         client = APIClient()
-        if person is not None:
+        if person is not None and needs_two_factor(person):
+            client.force_login(person)
+            verify_session(client, person)
+        elif person is not None:
             token, _ = Token.objects.get_or_create(user=person)
             client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         return client

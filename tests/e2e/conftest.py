@@ -8,11 +8,14 @@ script errors; `shot(page, name)` keeps a screenshot in var/screenshots/ and
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+
+from tests.providers.factories import totp_code_for_secret
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
 # tests make between browser steps are still plain synchronous calls.
@@ -71,9 +74,30 @@ class PageProblems(list):
     """CSP violations and uncaught script errors seen while a test ran."""
 
 
+# Pages loaded and CSP violations seen over the whole e2e run (terminal summary).
+E2E_TOTALS = {"pages": 0, "csp_violations": 0}
+
+
 @pytest.fixture
 def problems():
-    return PageProblems()
+    seen = PageProblems()
+    yield seen
+    E2E_TOTALS["csp_violations"] += sum("Content Security Policy" in p for p in seen)
+
+
+def _count_page(_page) -> None:
+    E2E_TOTALS["pages"] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if E2E_TOTALS["pages"]:
+        terminalreporter.write_line(
+            f"e2e: {E2E_TOTALS['pages']} pages, "
+            f"{E2E_TOTALS['csp_violations']} CSP violations"
+        )
+    xss = sys.modules.get("tests.e2e.test_xss")
+    for line in getattr(xss, "TOTALS", {}).values():
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture
@@ -90,6 +114,8 @@ def new_page(browser, live_server, problems):
         )
         contexts.append(context)
         if person is not None:
+            # CAS staff get a session verified with an authentication code, as
+            # after a real sign-in (tests/conftest.py wraps force_login).
             client = Client()
             client.force_login(person)
             cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
@@ -103,6 +129,7 @@ def new_page(browser, live_server, problems):
                 ]
             )
         page = context.new_page()
+        page.on("load", _count_page)
         page.set_default_timeout(10_000)
         page.on(
             "console",
@@ -122,6 +149,20 @@ def new_page(browser, live_server, problems):
         context.close()
     assert [p for p in problems if "Content Security Policy" in p] == []
     assert [p for p in problems if p.startswith("pageerror")] == []
+
+
+def enrol_if_asked(page) -> str | None:
+    """After the password step: a staff member without an authenticator app is on
+    the enrolment page; read the key off it, as a person types it into their
+    app, enter the code it makes and go on. Returns the code used, if any."""
+    page.wait_for_load_state()
+    if "/login/enrol/" not in page.url:
+        return None
+    code = totp_code_for_secret(page.locator("#otp-secret").inner_text())
+    page.fill("#id_code", code)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    return code
 
 
 def shot(page, name: str) -> Path:

@@ -1,4 +1,8 @@
-from tests.e2e.conftest import E2E, assert_accessible, shot
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import E2E, assert_accessible, enrol_if_asked, shot
 
 pytestmark = E2E
 
@@ -22,3 +26,40 @@ def test_a_wrong_password_is_refused_in_place(new_page, provider_agent):
     page.fill("#id_password", "wrong")
     page.get_by_role("button", name="Autentificare").click()
     assert page.get_by_role("alert").is_visible()
+
+
+def _password_step(page, username: str) -> None:
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "correct horse battery")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_specialist_enrols_an_app_then_a_reused_code_is_refused(new_page, specialist):
+    page = new_page(locale="en-US")
+    _password_step(page, specialist.username)
+
+    # First sign-in: the enrolment page, with the key as text and as a QR code.
+    expect(page).to_have_url(re.compile(r"/login/enrol/\?next="))
+    expect(page.locator("img.otp-qr")).to_be_visible()
+    assert (
+        page.locator("img.otp-qr").get_attribute("src").startswith("data:image/svg+xml")
+    )
+    assert_accessible(page)
+    shot(page, "sign-in-enrol")
+    code = enrol_if_asked(page)
+    expect(page).to_have_url(re.compile(r"/queue/$"))
+    expect(page.locator("h1")).to_be_visible()
+
+    # Elsewhere, the password again: now the code step, where that code is spent.
+    other = new_page(locale="en-US")
+    _password_step(other, specialist.username)
+    expect(other).to_have_url(re.compile(r"/login/code/\?next="))
+    other.fill("#id_code", code)
+    other.get_by_role("button", name="Verify").click()
+    expect(other.get_by_role("alert")).to_contain_text("already used")
+    assert_accessible(other)
+    shot(other, "sign-in-code-refused")
+    other.goto("/queue/")
+    expect(other).to_have_url(re.compile(r"/login/code/"))

@@ -1,4 +1,9 @@
+import time
+from base64 import b32decode
+
 import factory
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from factory.django import DjangoModelFactory
 from stdnum.ro import cui
 
@@ -90,3 +95,28 @@ class SpecialistFactory(PersonFactory):
             if extracted:
                 offices = offices.filter(kind__in=extracted)
             obj.offices.set(offices)
+
+
+class TOTPDeviceFactory(DjangoModelFactory):
+    """A confirmed authenticator app (TOTP) of a CAS staff member."""
+
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(SpecialistFactory)
+    name = "Authenticator app"
+    confirmed = True
+
+
+def totp_code(device: TOTPDevice, *, at: float | None = None) -> str:
+    """The 6-digit code the person's app shows now (or at time `at`)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() if at is None else at
+    return f"{totp.token():0{device.digits}d}"
+
+
+def totp_code_for_secret(secret: str) -> str:
+    """The code an app shows now for a base32 secret read off the enrolment page."""
+    compact = secret.replace(" ", "").upper()
+    key = b32decode(compact + "=" * (-len(compact) % 8))
+    return f"{TOTP(key).token():06d}"

@@ -1,0 +1,86 @@
+"""CAS staff sessions: the second-factor gate and the idle timeout.
+
+Runs after the authentication, OTP, messages and htmx middleware. Provider agents
+pass through untouched.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
+from django.utils.translation import ngettext
+
+from providers.security import needs_two_factor
+
+LAST_ACTIVITY_KEY = "staff_last_activity"
+# htmx names the element that fired a request in HX-Trigger. These elements poll
+# on a timer (the queue's live list, every 5 s): their requests are not activity.
+POLLING_TRIGGERS = frozenset({"queue-list"})
+# The timestamp is written at most this often, so that a busy page does not save
+# the session on every request.
+TOUCH_EVERY_SECONDS = 60
+# What a staff member signed in with a password but not yet with a code may open.
+OPEN_BEFORE_VERIFICATION = frozenset(
+    {"otp:verify", "otp:setup", "logout", "set_language", "healthz", "readyz"}
+)
+
+
+def is_polling(request) -> bool:
+    """A timer-driven htmx refresh, not a person doing something."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Trigger") in POLLING_TRIGGERS
+    )
+
+
+class StaffSessionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if needs_two_factor(request.user):
+            self._end_if_idle(request)
+        return self.get_response(request)
+
+    def _end_if_idle(self, request) -> None:
+        """Sign out a staff session idle for STAFF_IDLE_TIMEOUT_SECONDS; otherwise
+        note the activity (polling does not count)."""
+        now = int(time.time())
+        timeout = settings.STAFF_IDLE_TIMEOUT_SECONDS
+        last = request.session.get(LAST_ACTIVITY_KEY)
+        if last is not None and now - last > timeout:
+            logout(request)  # flushes the session server-side
+            if not request.path_info.startswith("/api/"):
+                minutes = max(1, timeout // 60)
+                messages.info(
+                    request,
+                    ngettext(
+                        "You were signed out after %(minutes)d minute without "
+                        "activity. Sign in again to go on.",
+                        "You were signed out after %(minutes)d minutes without "
+                        "activity. Sign in again to go on.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                )
+            return
+        if last is None or (
+            now - last >= TOUCH_EVERY_SECONDS and not is_polling(request)
+        ):
+            request.session[LAST_ACTIVITY_KEY] = now
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """Until a staff session is verified with a code, every page sends it to
+        the code step (the API answers 403 itself: see providers.authentication)."""
+        user = request.user
+        if not needs_two_factor(user) or user.is_verified():
+            return None
+        if request.path_info.startswith("/api/"):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in OPEN_BEFORE_VERIFICATION:
+            return None
+        return redirect_to_login(request.get_full_path(), reverse("otp:verify"))
