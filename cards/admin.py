@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from cards.models import Call, CardRequest, Event, Notification
+from cards.masking import mask_text
+from cards.models import Call, CardRequest, Event, IdentifierAccess, Notification
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -19,12 +21,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class EventInline(admin.TabularInline):
     model = Event
     extra = 0
-    fields = ["created_at", "kind", "actor", "from_status", "to_status", "text"]
+    fields = ["created_at", "kind", "actor", "from_status", "to_status", "masked_text"]
     readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("text"))
+    def masked_text(self, event):
+        return mask_text(event.text)
 
 
 @admin.register(CardRequest)
@@ -41,9 +47,13 @@ class CardRequestAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "kind", "house", "source"]
     search_fields = ["reference", "provider__name"]
-    exclude = ["identifier"]
-    readonly_fields = ["masked_identifier"]
+    exclude = ["identifier", "note"]
+    readonly_fields = ["masked_identifier", "masked_note"]
     inlines = [EventInline]
+
+    @admin.display(description=_("note"))
+    def masked_note(self, card_request):
+        return mask_text(card_request.note)
 
 
 @admin.register(Notification)
@@ -57,6 +67,12 @@ class NotificationAdmin(ReadOnlyAdmin):
         "sent_at",
     ]
     list_filter = ["status", "channel", "template"]
+    exclude = ["last_error"]
+    readonly_fields = ["masked_last_error"]
+
+    @admin.display(description=_("last error"))
+    def masked_last_error(self, notification):
+        return mask_text(notification.last_error)
 
 
 @admin.register(Call)
@@ -71,3 +87,33 @@ class CallAdmin(ReadOnlyAdmin):
         "outcome",
     ]
     list_filter = ["house", "reason", "outcome"]
+    exclude = ["note"]
+    readonly_fields = ["masked_note"]
+
+    @admin.display(description=_("note"))
+    def masked_note(self, call):
+        return mask_text(call.note)
+
+
+@admin.register(IdentifierAccess)
+class IdentifierAccessAdmin(ReadOnlyAdmin):
+    """Who was shown a full identifier: read-only for everybody, superusers too."""
+
+    list_display = [
+        "created_at",
+        "person",
+        "card_request",
+        "masked_identifier",
+        "channel",
+        "path",
+        "client_address",
+    ]
+    list_filter = ["channel", "card_request__house"]
+    search_fields = ["card_request__reference", "person__username"]
+    list_select_related = ["person", "card_request"]
+    date_hierarchy = "created_at"
+    actions = None
+
+    @admin.display(description=_("identifier"))
+    def masked_identifier(self, access):
+        return access.card_request.masked_identifier

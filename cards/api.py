@@ -16,13 +16,14 @@ from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.response import Response
 
 from cards import serializers, services
+from cards.exceptions import DuplicateElsewhere
 from cards.models import (
+    AccessChannel,
     Call,
     CardRequest,
     Event,
     IdempotencyKey,
     Kind,
-    Notification,
     Source,
     Status,
 )
@@ -30,8 +31,12 @@ from cards.permissions import Action, has_role_for
 from cards.selectors import (
     calls_visible_to,
     card_request_get_for,
+    card_request_is_visible_to,
+    card_request_notifications_for,
     card_requests_listed_for,
+    card_requests_visible_to,
 )
+from cards.services.audit import identifier_access_record
 from providers.models import House, OfficeKind, Provider
 from providers.validators import normalize_cui
 
@@ -80,6 +85,8 @@ class CardRequestViewSet(
     lookup_value_regex = "[A-Za-z0-9-]+"
     filterset_class = CardRequestFilter
     serializer_class = serializers.CardRequestSerializer
+    # Filing is rate-limited (settings.RATE_LIMITS); reads and transitions are not.
+    throttle_scope = {"create": "filing"}
 
     def get_queryset(self):
         return card_requests_listed_for(self.request.user).select_related(
@@ -102,14 +109,24 @@ class CardRequestViewSet(
                     Event.objects.select_related("actor", "from_house", "to_house"),
                 ),
                 Prefetch(
-                    "notifications", Notification.objects.order_by("created_at", "id")
+                    "notifications",
+                    card_request_notifications_for(self.request.user),
                 ),
             )
             .get(pk=card_request.pk)
         )
-        data = serializers.CardRequestDetailSerializer(
-            card_request, context=self.get_serializer_context()
-        ).data
+        context = {**self.get_serializer_context(), "unmask": True}
+        serializer = serializers.CardRequestDetailSerializer(
+            card_request, context=context
+        )
+        data = serializer.data
+        if serializers.identifier_shown_to(self.request.user, card_request):
+            identifier_access_record(
+                actor=self.request.user,
+                card_request=card_request,
+                channel=AccessChannel.API,
+                http_request=self.request,
+            )
         return Response(data, status=http_status)
 
     @extend_schema(responses=serializers.CardRequestDetailSerializer)
@@ -156,6 +173,18 @@ class CardRequestViewSet(
             note=data.get("note", ""),
             provider=self._filing_provider(data),
         )
+        if not created and not card_request_is_visible_to(
+            actor=request.user, card_request=card_request
+        ):
+            # The open request sits outside the caller's scope: say it exists, as
+            # for another provider's, and show nothing of it.
+            raise DuplicateElsewhere(
+                _(
+                    "This card already has an open request at %(house)s. The CAS "
+                    "is handling it; there is no need to file again."
+                )
+                % {"house": card_request.house.short_name}
+            )
         http_status = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         if key:
             try:
@@ -205,10 +234,18 @@ class CardRequestViewSet(
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
-    def _transition(
-        self, service, serializer_class=serializers.EmptySerializer, **extra
-    ):
+    def _object_for(self, action: Action) -> CardRequest:
+        """The request (404 outside the caller's scope), then 403 when the caller's
+        role never takes this action, before any input is read."""
         card_request = self.get_object()
+        if not has_role_for(self.request.user, action):
+            raise DRFPermissionDenied(_("Your role does not allow this action here."))
+        return card_request
+
+    def _transition(
+        self, service, action, serializer_class=serializers.EmptySerializer, **extra
+    ):
+        card_request = self._object_for(action)
         data = self._validated(serializer_class)
         updated = service(
             actor=self.request.user, card_request=card_request, **data, **extra
@@ -217,22 +254,22 @@ class CardRequestViewSet(
 
     @extend_schema(request=None, responses=serializers.CardRequestDetailSerializer)
     @action(detail=True, methods=["post"])
-    def claim(self, request, reference=None):
-        return self._transition(services.card_request_claim)
+    def claim(self, request, reference=None, format=None):
+        return self._transition(services.card_request_claim, Action.CLAIM)
 
     @extend_schema(request=None, responses=serializers.CardRequestDetailSerializer)
     @action(detail=True, methods=["post"])
-    def unclaim(self, request, reference=None):
-        return self._transition(services.card_request_unclaim)
+    def unclaim(self, request, reference=None, format=None):
+        return self._transition(services.card_request_unclaim, Action.UNCLAIM)
 
     @extend_schema(
         request=serializers.ResolveSerializer,
         responses=serializers.CardRequestDetailSerializer,
     )
     @action(detail=True, methods=["post"])
-    def resolve(self, request, reference=None):
+    def resolve(self, request, reference=None, format=None):
         return self._transition(
-            services.card_request_resolve, serializers.ResolveSerializer
+            services.card_request_resolve, Action.RESOLVE, serializers.ResolveSerializer
         )
 
     @extend_schema(
@@ -240,9 +277,9 @@ class CardRequestViewSet(
         responses=serializers.CardRequestDetailSerializer,
     )
     @action(detail=True, methods=["post"])
-    def reject(self, request, reference=None):
+    def reject(self, request, reference=None, format=None):
         return self._transition(
-            services.card_request_reject, serializers.RejectSerializer
+            services.card_request_reject, Action.REJECT, serializers.RejectSerializer
         )
 
     @extend_schema(
@@ -250,8 +287,8 @@ class CardRequestViewSet(
         responses=serializers.CardRequestDetailSerializer,
     )
     @action(detail=True, methods=["post"])
-    def transfer(self, request, reference=None):
-        card_request = self.get_object()
+    def transfer(self, request, reference=None, format=None):
+        card_request = self._object_for(Action.TRANSFER)
         data = self._validated(serializers.TransferSerializer)
         updated = services.card_request_transfer(
             actor=request.user,
@@ -266,9 +303,11 @@ class CardRequestViewSet(
         responses=serializers.CardRequestDetailSerializer,
     )
     @action(detail=True, methods=["post"], url_path="ask-info")
-    def ask_info(self, request, reference=None):
+    def ask_info(self, request, reference=None, format=None):
         return self._transition(
-            services.card_request_ask_info, serializers.AskInfoSerializer
+            services.card_request_ask_info,
+            Action.ASK_INFO,
+            serializers.AskInfoSerializer,
         )
 
     @extend_schema(
@@ -276,9 +315,11 @@ class CardRequestViewSet(
         responses=serializers.CardRequestDetailSerializer,
     )
     @action(detail=True, methods=["post"])
-    def info(self, request, reference=None):
+    def info(self, request, reference=None, format=None):
         return self._transition(
-            services.card_request_give_info, serializers.InfoSerializer
+            services.card_request_give_info,
+            Action.GIVE_INFO,
+            serializers.InfoSerializer,
         )
 
     @extend_schema(
@@ -286,9 +327,9 @@ class CardRequestViewSet(
         responses=serializers.CardRequestDetailSerializer,
     )
     @action(detail=True, methods=["post"])
-    def confirm(self, request, reference=None):
+    def confirm(self, request, reference=None, format=None):
         return self._transition(
-            services.card_request_confirm, serializers.ConfirmSerializer
+            services.card_request_confirm, Action.CONFIRM, serializers.ConfirmSerializer
         )
 
 
@@ -300,10 +341,15 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Call.objects.none()
 
     def get_queryset(self):
-        return (
-            calls_visible_to(self.request.user)
-            .select_related("operator", "house", "office", "provider")
-            .prefetch_related("card_requests")
+        return self._with_links(calls_visible_to(self.request.user))
+
+    def _with_links(self, calls):
+        """Calls with only the linked requests the caller may open: a list never
+        names a request its reader cannot open."""
+        return calls.select_related(
+            "operator", "house", "office", "provider"
+        ).prefetch_related(
+            Prefetch("card_requests", card_requests_visible_to(self.request.user))
         )
 
     def list(self, request, *args, **kwargs):
@@ -344,9 +390,7 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             card_requests=card_requests,
             **data,
         )
-        call = Call.objects.select_related(
-            "operator", "house", "office", "provider"
-        ).get(pk=call.pk)
+        call = self._with_links(Call.objects.all()).get(pk=call.pk)
         return Response(
             serializers.CallSerializer(call, context={"request": request}).data,
             status=status.HTTP_201_CREATED,

@@ -373,3 +373,75 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}:{self.key}"
+
+
+class AccessChannel(models.TextChoices):
+    WEB = "web", _("Web page")
+    API = "api", _("API")
+
+
+class AppendOnly(Exception):
+    """An access record was about to be changed or deleted: they never are."""
+
+
+class IdentifierAccessQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly("identifier access records are never changed")
+
+    def delete(self):
+        raise AppendOnly("identifier access records are never deleted")
+
+
+class IdentifierAccess(models.Model):
+    """One showing of a request's full CID or card number to one person: who, when,
+    which request, through which channel and page, from which address. Append-only,
+    and it never holds the identifier itself (the purge then has nothing to erase
+    here, and the record stays as evidence)."""
+
+    card_request = models.ForeignKey(
+        CardRequest,
+        models.PROTECT,
+        related_name="identifier_accesses",
+        verbose_name=_("request"),
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="identifier_accesses",
+        verbose_name=_("person"),
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=AccessChannel)
+    # The page or API endpoint (path only: no query string).
+    path = models.CharField(_("page"), max_length=200, blank=True)
+    client_address = models.GenericIPAddressField(
+        _("client address"), null=True, blank=True
+    )
+    # What a proxy said the client was (X-Forwarded-For), as received: unverified.
+    forwarded_for = models.CharField(_("forwarded for"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    objects = IdentifierAccessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("identifier access")
+        verbose_name_plural = _("identifier accesses")
+        indexes = [
+            models.Index(
+                fields=["card_request", "-created_at"], name="identifier_access_request"
+            ),
+            models.Index(
+                fields=["person", "-created_at"], name="identifier_access_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_request_id} {self.person_id} {self.created_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly("identifier access records are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("identifier access records are never deleted")

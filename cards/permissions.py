@@ -29,6 +29,8 @@ class Action(StrEnum):
     # Pages: the provider portal, and the CAS staff pages (queue, request desk).
     USE_PORTAL = "use_portal"
     USE_CAS_DESK = "use_cas_desk"
+    # Reading who was shown a request's full identifier (the access records).
+    VIEW_ACCESS_RECORDS = "view_access_records"
 
 
 AGENT = Role.PROVIDER_AGENT
@@ -53,6 +55,7 @@ ROLES_FOR_ACTION: dict[Action, frozenset[str]] = {
     Action.LOOKUP_PROVIDERS: frozenset({OPERATOR, SPECIALIST, SUPERVISOR, ADMIN}),
     Action.USE_PORTAL: frozenset({AGENT}),
     Action.USE_CAS_DESK: frozenset({OPERATOR, SPECIALIST, SUPERVISOR, ADMIN}),
+    Action.VIEW_ACCESS_RECORDS: frozenset({SUPERVISOR, ADMIN}),
 }
 
 # Actions on a claimed request that only its assignee (or a supervisor) may take.

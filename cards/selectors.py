@@ -70,11 +70,33 @@ def calls_visible_to(actor: Person) -> QuerySet[Call]:
     return calls.filter(house_id=actor.house_id)
 
 
+def card_request_is_visible_to(*, actor: Person, card_request: CardRequest) -> bool:
+    """True when the actor may open this request (`card_requests_visible_to`)."""
+    return card_requests_visible_to(actor).filter(pk=card_request.pk).exists()
+
+
 def in_app_notifications_for(actor: Person) -> QuerySet[Notification]:
-    """The actor's own in-app messages, newest first."""
+    """The actor's own in-app messages about requests they may still open, newest
+    first: a message never lists a request its reader cannot open."""
     return Notification.objects.filter(
-        recipient=actor, channel=Channel.IN_APP
+        recipient=actor,
+        channel=Channel.IN_APP,
+        card_request__in=card_requests_visible_to(actor),
     ).order_by("-created_at", "-id")
+
+
+def card_request_notifications_for(actor: Person) -> QuerySet[Notification]:
+    """The messages about a request its reader may see: CAS staff all of them; a
+    provider only those sent to it (not the house's internal ones)."""
+    notifications = Notification.objects.order_by("created_at", "id")
+    if has_role_for(actor, Action.USE_CAS_DESK):
+        return notifications
+    if actor.is_active and actor.provider_id is not None:
+        # Its people, or (no recipient) the provider's own contact address.
+        return notifications.filter(
+            Q(recipient__provider_id=actor.provider_id) | Q(recipient__isnull=True)
+        )
+    return notifications.none()
 
 
 def unread_in_app_count(actor: Person) -> int:
@@ -84,16 +106,21 @@ def unread_in_app_count(actor: Person) -> int:
 
 def calls_today_for(actor: Person) -> QuerySet[Call]:
     """The visible calls that started today (local time), newest first, with their
-    operator, house, office and provider joined and their linked requests loaded, each
-    marked `visible` when the actor may open it."""
+    operator, house, office and provider joined and the linked requests the actor
+    may open loaded (each marked `visible`)."""
     from datetime import timedelta
 
     from django.db.models import Prefetch
     from django.utils import timezone
 
     start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    linked = CardRequest.objects.only("id", "reference", "house_id").annotate(
-        visible=Exists(card_requests_visible_to(actor).filter(pk=OuterRef("pk")))
+    # Only the linked requests the actor may open: a list never names others.
+    linked = (
+        card_requests_visible_to(actor)
+        .only("id", "reference", "house_id")
+        .annotate(
+            visible=Exists(card_requests_visible_to(actor).filter(pk=OuterRef("pk")))
+        )
     )
     return (
         calls_visible_to(actor)
@@ -223,3 +250,34 @@ def office_kinds_worked_by(*, actor: Person) -> list[str]:
         mine = {office.kind for office in actor.offices.all()}
         return [kind for kind in OfficeKind.values if kind in mine]
     return list(OfficeKind.values)
+
+
+# Identifier access records --------------------------------------------------------
+from cards.models import IdentifierAccess  # noqa: E402
+
+
+def identifier_accesses_visible_to(actor: Person) -> QuerySet[IdentifierAccess]:
+    """Who was shown which request's full identifier: a supervisor for the requests
+    now in their house, a national admin for all; nobody else reads them."""
+    accesses = IdentifierAccess.objects.select_related(
+        "person", "card_request", "card_request__house"
+    ).order_by("-created_at", "-id")
+    if not has_role_for(actor, Action.VIEW_ACCESS_RECORDS):
+        return accesses.none()
+    if actor.role == Role.NATIONAL_ADMIN:
+        return accesses
+    return accesses.filter(card_request__house_id=actor.house_id)
+
+
+ACCESSES_ON_DETAIL = 20
+
+
+def identifier_accesses_of(
+    *, actor: Person, card_request: CardRequest
+) -> list[IdentifierAccess]:
+    """The latest access records of one request, as the actor may read them."""
+    return list(
+        identifier_accesses_visible_to(actor).filter(card_request=card_request)[
+            :ACCESSES_ON_DETAIL
+        ]
+    )

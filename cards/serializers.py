@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cards.guidance import instructions_for
+from cards.masking import mask_text
 from cards.models import (
     Call,
     CallOutcome,
@@ -20,7 +21,7 @@ from cards.models import (
     Outcome,
     Status,
 )
-from cards.permissions import Action, can
+from cards.permissions import Action, can, has_role_for
 
 _PIN_FIELD = re.compile(r"(^|_)pin(_|$)", re.IGNORECASE)
 
@@ -109,10 +110,28 @@ class EmptySerializer(StrictSerializer):
     pass
 
 
+class MaskedTextField(serializers.CharField):
+    """Free text on output, with anything shaped like a CID, CNP or card number
+    cut to its last 4: people type them into notes and answers, and a text is read
+    by more people than the identifier may be shown to."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return mask_text(super().to_representation(value))
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.StringRelatedField()
-    from_house = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    to_house = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    text = MaskedTextField()
+    from_house = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    to_house = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     label = serializers.CharField(source="get_kind_display")
 
     class Meta:
@@ -141,17 +160,28 @@ class ProviderBriefSerializer(serializers.Serializer):
     fiscal_code = serializers.CharField()
 
 
+def identifier_shown_to(actor, card_request: CardRequest) -> bool:
+    """True when a detail response shows this actor the full identifier (and so
+    must be recorded as an access)."""
+    return bool(card_request.identifier) and can(
+        actor, Action.VIEW_IDENTIFIER, card_request
+    )
+
+
 class CardRequestSerializer(serializers.ModelSerializer):
     house = serializers.SlugRelatedField(slug_field="code", read_only=True)
     house_name = serializers.CharField(source="house.short_name")
     office = serializers.CharField(source="office.kind")
     provider = ProviderBriefSerializer()
-    location = serializers.CharField(source="location.name", default=None)
+    location = serializers.CharField(
+        source="location.name", default=None, allow_null=True
+    )
     filed_by = serializers.StringRelatedField()
     assignee = serializers.StringRelatedField()
     cid = serializers.SerializerMethodField()
     card_number = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display")
+    note = MaskedTextField()
 
     class Meta:
         model = CardRequest
@@ -181,9 +211,24 @@ class CardRequestSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
 
+    # Internal to the house: who works a request is not the provider's business.
+    CAS_ONLY_FIELDS = ("assignee",)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and not has_role_for(request.user, Action.USE_CAS_DESK):
+            for name in self.CAS_ONLY_FIELDS:
+                fields.pop(name, None)
+        return fields
+
     def _identifier(self, card_request: CardRequest) -> str:
+        # Lists always mask; a detail response (context "unmask") shows the full
+        # identifier to who may see it, and its view writes the access record.
         actor = self.context["request"].user
-        if can(actor, Action.VIEW_IDENTIFIER, card_request):
+        if self.context.get("unmask") and can(
+            actor, Action.VIEW_IDENTIFIER, card_request
+        ):
             return card_request.identifier
         return card_request.masked_identifier
 
@@ -253,12 +298,13 @@ class CallInputSerializer(StrictSerializer):
 class CallSerializer(serializers.ModelSerializer):
     operator = serializers.StringRelatedField()
     house = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    office = serializers.CharField(source="office.kind", default=None)
+    office = serializers.CharField(source="office.kind", default=None, allow_null=True)
     provider = ProviderBriefSerializer(allow_null=True)
     card_requests = serializers.SlugRelatedField(
         slug_field="reference", many=True, read_only=True
     )
     duration_seconds = serializers.IntegerField(allow_null=True)
+    note = MaskedTextField()
 
     class Meta:
         model = Call

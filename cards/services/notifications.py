@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cards.guidance import instructions_for
+from cards.masking import mask_text
 from cards.models import (
     CardRequest,
     Channel,
@@ -169,6 +170,14 @@ def card_request_link(card_request: CardRequest, *, staff: bool = False) -> str:
     return settings.SITE_URL + reverse(name, args=[card_request.reference])
 
 
+def _quoted(event: Event | None) -> Event | None:
+    """The event a message quotes, its text cut of anything shaped like a CID, CNP
+    or card number (typed into a question or reason); the row is not saved."""
+    if event is not None:
+        event.text = mask_text(event.text)
+    return event
+
+
 def notification_render(notification: Notification) -> tuple[str, str]:
     """Subject and text of a message, in the recipient's language. The card is named
     by its last 4 characters only."""
@@ -181,11 +190,13 @@ def notification_render(notification: Notification) -> tuple[str, str]:
             ),
             "last4": card_request.identifier_last4,
             "instructions": instructions_for(card_request.kind),
-            "event": card_request.events.filter(
-                kind=_EVENT_FOR_TEMPLATE[notification.template]
-            )
-            .order_by("-created_at", "-id")
-            .first(),
+            "event": _quoted(
+                card_request.events.filter(
+                    kind=_EVENT_FOR_TEMPLATE[notification.template]
+                )
+                .order_by("-created_at", "-id")
+                .first()
+            ),
         }
         subject = render_to_string(
             f"cards/notifications/{notification.template}_subject.txt", context
@@ -206,9 +217,11 @@ def notification_render_sms(notification: Notification) -> str:
             "card_request": card_request,
             "link": card_request_link(card_request),
             "last4": card_request.identifier_last4,
-            "event": card_request.events.filter(kind=event_kind)
-            .order_by("-created_at", "-id")
-            .first()
+            "event": _quoted(
+                card_request.events.filter(kind=event_kind)
+                .order_by("-created_at", "-id")
+                .first()
+            )
             if event_kind
             else None,
         }

@@ -20,3 +20,12 @@ def identifier_for(user, card_request: CardRequest) -> str:
     if can(user, Action.VIEW_IDENTIFIER, card_request):
         return card_request.identifier
     return card_request.masked_identifier
+
+
+@register.filter
+def masked_text(value: str) -> str:
+    """Free text with anything shaped like a CID, CNP or card number cut to its
+    last 4 (people type them into notes and answers read by many)."""
+    from cards.masking import mask_text
+
+    return mask_text(value or "")

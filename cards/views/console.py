@@ -10,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from cards import services
 from cards.exceptions import DomainError
 from cards.forms.console import CallForm
 from cards.guidance import READER_ERRORS
 from cards.permissions import Action, has_role_for
-from cards.selectors import calls_today_for, card_request_get_for
+from cards.selectors import calls_today_for, card_request_is_visible_to
 from cards.views.public import house_contacts, office_contacts, phone_links
 from providers.selectors import (
     house_with_offices,
@@ -68,12 +69,14 @@ def console_home(request):
     return render(request, "cards/console/home.html", context)
 
 
+@require_safe
 @_allowed(Action.LOOKUP_PROVIDERS)
 def lookup(request):
     context = _lookup(request.GET.get("q", ""))
     return render(request, "cards/console/_lookup_results.html", context)
 
 
+@require_safe
 @_allowed(Action.LOG_CALL)
 def house(request, code=""):
     """A house's office numbers: the picker's panel, or (`for=filing`) the notice
@@ -125,6 +128,14 @@ def _log_call(request, form):
 
 def _filed_message(actor, card_request, created):
     reference = _reference_html(actor, card_request)
+    if not created and not card_request_is_visible_to(
+        actor=actor, card_request=card_request
+    ):
+        # Another house's request: say it exists, show nothing of it.
+        return _(
+            "Call logged. This card already has an open request at %(house)s: the "
+            "CAS is handling it and nothing new was filed."
+        ) % {"house": card_request.house.short_name}
     if created:
         return format_html(
             _("Call logged and request {reference} filed in the queue of {house}."),
@@ -144,9 +155,7 @@ def _filed_message(actor, card_request, created):
 def _reference_html(actor, card_request):
     """The reference, linked when the actor may open the request (a request filed
     into another house's queue is out of an operator's sight)."""
-    try:
-        card_request_get_for(actor, card_request.reference)
-    except Http404:
+    if not card_request_is_visible_to(actor=actor, card_request=card_request):
         return format_html("<strong>{}</strong>", card_request.reference)
     url = reverse("queue:detail", args=[card_request.reference])
     return format_html('<a href="{}">{}</a>', url, card_request.reference)

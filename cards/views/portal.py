@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from cards import services
 from cards.exceptions import DomainError, DuplicateElsewhere
@@ -24,13 +24,22 @@ from cards.forms.portal import (
     add_service_errors,
 )
 from cards.guidance import FILEABLE_CODES, READER_ERRORS, instructions_for
-from cards.models import OPEN_STATUSES, CardRequest, EventKind, Kind, Source, Status
-from cards.permissions import Action, has_role_for
+from cards.models import (
+    OPEN_STATUSES,
+    AccessChannel,
+    CardRequest,
+    EventKind,
+    Kind,
+    Source,
+    Status,
+)
+from cards.permissions import Action, can, has_role_for
 from cards.selectors import (
     card_request_get_for,
     card_requests_listed_for,
     in_app_notifications_for,
 )
+from cards.services.audit import identifier_access_record
 
 PAGE_SIZE = 25
 OPEN = "open"
@@ -61,6 +70,15 @@ def _agent_only(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def _agent_card_request(request, reference) -> CardRequest:
+    """The request by reference: 404 outside the actor's scope (the same answer as
+    for no such request), then 403 for CAS staff, who work it from the queue."""
+    card_request = card_request_get_for(request.user, reference)
+    if not _is_agent(request.user):
+        raise Forbidden
+    return card_request
 
 
 # Filing ---------------------------------------------------------------------------
@@ -121,6 +139,7 @@ def _status_filter(value: str) -> list[str] | None:
     return [value] if value in Status.values else None
 
 
+@require_safe
 @_agent_only
 def card_request_list(request):
     """The provider's requests, newest first, filtered by status."""
@@ -140,7 +159,7 @@ def card_request_list(request):
     filters = [("", _("All"), sum(counts.values()))]
     filters.append((OPEN, _("Open"), sum(counts.get(s, 0) for s in OPEN_STATUSES)))
     filters += [
-        (s.value, s.label, counts[s.value])
+        (s.value, s.label, counts.get(s.value, 0))
         for s in Status
         if counts.get(s.value) or s.value == status
     ]
@@ -174,19 +193,33 @@ def _page_context(card_request: CardRequest, **forms) -> dict:
     }
 
 
+def _request_page(request, card_request: CardRequest, context: dict, status=200):
+    """Render the request's page; when it shows the full identifier (to the
+    provider's own agent), record the access."""
+    response = render(request, "cards/portal/request.html", context, status=status)
+    if can(request.user, Action.VIEW_IDENTIFIER, card_request):
+        identifier_access_record(
+            actor=request.user,
+            card_request=card_request,
+            channel=AccessChannel.WEB,
+            http_request=request,
+        )
+    return response
+
+
+@require_safe
 def card_request_page(request, reference):
     """The provider's page of one request. CAS staff go to the queue's page."""
     card_request = card_request_get_for(request.user, reference)
     if _is_cas_staff(request.user):
         return redirect("queue:detail", card_request.reference)
-    return render(request, "cards/portal/request.html", _page_context(card_request))
+    return _request_page(request, card_request, _page_context(card_request))
 
 
 @require_POST
-@_agent_only
 def card_request_answer(request, reference):
     """Answer the CAS's question; the request goes back to the house's queue."""
-    card_request = card_request_get_for(request.user, reference)
+    card_request = _agent_card_request(request, reference)
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
@@ -204,14 +237,13 @@ def card_request_answer(request, reference):
             messages.success(request, _("Your answer was sent to the CAS."))
             return redirect("portal:request", card_request.reference)
     context = _page_context(card_request, answer_form=form)
-    return render(request, "cards/portal/request.html", context, status=400)
+    return _request_page(request, card_request, context, status=400)
 
 
 @require_POST
-@_agent_only
 def card_request_confirm(request, reference):
     """After the fix: the card works (closed) or still fails (reopened)."""
-    card_request = card_request_get_for(request.user, reference)
+    card_request = _agent_card_request(request, reference)
     works = request.POST.get("works") == "yes"
     form = StillFailsForm(request.POST, kind=card_request.kind)
     if works or form.is_valid():
@@ -232,7 +264,7 @@ def card_request_confirm(request, reference):
             messages.success(request, _CONFIRMED[works])
             return redirect("portal:request", card_request.reference)
     context = _page_context(card_request, still_fails_form=form)
-    return render(request, "cards/portal/request.html", context, status=400)
+    return _request_page(request, card_request, context, status=400)
 
 
 _CONFIRMED = {
@@ -244,10 +276,10 @@ _CONFIRMED = {
 }
 
 
-@_agent_only
+@require_safe
 def card_request_print(request, reference):
     """One A4 page with the PIN reset steps and lines for the signatures."""
-    card_request = card_request_get_for(request.user, reference)
+    card_request = _agent_card_request(request, reference)
     if card_request.kind != Kind.BLOCKED or not card_request.outcome:
         messages.info(
             request, _("The printable steps are ready once the CAS unblocks the card.")
@@ -264,6 +296,7 @@ def card_request_print(request, reference):
 # In-app messages ------------------------------------------------------------------
 
 
+@require_safe
 def notification_list(request):
     """The signed-in user's in-app messages, newest first. Reading changes nothing."""
     notifications = in_app_notifications_for(request.user).select_related(

@@ -30,8 +30,8 @@ from cards.forms.queue import (
     action_forms_for,
     add_service_errors,
 )
-from cards.models import Status
-from cards.permissions import Action, has_role_for
+from cards.models import AccessChannel, Status
+from cards.permissions import Action, can, has_role_for
 from cards.selectors import (
     QUEUE_TRANSFERRED,
     QUEUE_WORK_STATUSES,
@@ -40,8 +40,10 @@ from cards.selectors import (
     card_requests_queue_fingerprint,
     card_requests_queue_for,
     card_requests_queued_for,
+    identifier_accesses_of,
     office_kinds_worked_by,
 )
+from cards.services.audit import identifier_access_record
 
 PAGE_SIZE = 100
 FILTERS_ID = "queue-filters"  # the filter form; its htmx requests update the URL
@@ -230,8 +232,22 @@ def _detail(request, card_request, bound=None):
         "card_request": card_request,
         "events": card_request.events.select_related("actor", "from_house", "to_house"),
         "forms": action_forms_for(request.user, card_request, bound),
+        "accesses": identifier_accesses_of(
+            actor=request.user, card_request=card_request
+        )
+        if can(request.user, Action.VIEW_ACCESS_RECORDS, card_request)
+        else None,
     }
-    return render(request, "cards/queue/detail.html", context)
+    response = render(request, "cards/queue/detail.html", context)
+    if can(request.user, Action.VIEW_IDENTIFIER, card_request):
+        # The page shows the full identifier (template tag identifier_for).
+        identifier_access_record(
+            actor=request.user,
+            card_request=card_request,
+            channel=AccessChannel.WEB,
+            http_request=request,
+        )
+    return response
 
 
 def _to_detail(request, card_request, action):
@@ -251,6 +267,8 @@ def queue_page(request):
     context = _rows_context(request, form)
     # The polling starts from this page's version of the list: no needless swap.
     context["etag"] = quote_etag(_rows_etag(request))
+    # Named, so that no failed template lookup logs the request (and its query).
+    context["oob"] = False
     return render(request, "cards/queue/home.html", context)
 
 
@@ -278,6 +296,8 @@ def card_request_page(request, reference):
 def card_request_act(request, reference, action):
     card_request = _card_request(request, reference)
     action = Action(action)
+    if not has_role_for(request.user, action):
+        raise Forbidden  # in scope, but this role never takes this action
     form_class, _statuses = ACTION_FORMS[action]
     form = form_class(request.POST, card_request=card_request, prefix=action.value)
     if form.is_valid():

@@ -335,8 +335,9 @@ def test_unchanged_rows_answer_304_with_one_aggregate_query(
     assert again.status_code == 304
     assert again.content == b""
     assert again["Cache-Control"] == "no-cache, private"
-    # The session, the user, their offices and the fingerprint: nothing per row.
-    assert len(captured) <= 4
+    # The session, the user, their authentication device (the session is verified
+    # with a code), their offices and the fingerprint: nothing per row.
+    assert len(captured) <= 5
     assert sum("COUNT(" in q["sql"].upper() for q in captured) == 1
 
 

@@ -9,7 +9,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from cards.models import CardRequest, Status
-from tests.e2e.conftest import E2E, assert_accessible, shot
+from tests.e2e.conftest import E2E, assert_accessible, enrol_if_asked, shot
 
 pytestmark = E2E
 
@@ -20,7 +20,9 @@ def sign_in(page, username: str) -> None:
     page.goto("/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "correct horse battery")
-    page.locator("main form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    enrol_if_asked(page)  # CAS staff: the authenticator app, the first time
 
 
 def test_blocked_card_from_filing_to_closed(new_page, provider_agent, specialist):

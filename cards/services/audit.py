@@ -1,0 +1,40 @@
+"""Access records: every time a request's full CID or card number is shown to
+someone, one `IdentifierAccess` row says who saw it, when, where and from which
+address. This function is the only writer; web views and the API call it right
+where they unmask. The row never holds the identifier itself."""
+
+from cards.models import AccessChannel, CardRequest, IdentifierAccess
+from helpdesk.network import client_address
+from providers.models import Person
+
+_FORWARDED_MAX = 200
+_PATH_MAX = 200
+
+
+def identifier_access_record(
+    *,
+    actor: Person,
+    card_request: CardRequest,
+    channel: str,
+    http_request=None,
+) -> IdentifierAccess | None:
+    """Append one access record for showing `card_request`'s full identifier to
+    `actor` (nothing when the identifier is already erased: nothing was shown).
+    The client address is helpdesk.network's (X-Forwarded-For believed only from
+    a trusted proxy); the header as received is kept beside it, unverified."""
+    if not card_request.identifier:
+        return None
+    if channel not in AccessChannel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    meta = getattr(http_request, "META", {}) if http_request is not None else {}
+    path = getattr(http_request, "path", "") if http_request is not None else ""
+    return IdentifierAccess.objects.create(
+        card_request=card_request,
+        person=actor,
+        channel=channel,
+        path=path[:_PATH_MAX],
+        client_address=(client_address(http_request) or None)
+        if http_request is not None
+        else None,
+        forwarded_for=(meta.get("HTTP_X_FORWARDED_FOR") or "")[:_FORWARDED_MAX],
+    )
