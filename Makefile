@@ -31,6 +31,7 @@ test: $(VENV)/.installed node_modules/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -c pyproject.toml -r helpdesk cards providers --severity-level medium --confidence-level medium -q
 
 check: $(VENV)/.installed
 	$(PY) manage.py check

@@ -5,6 +5,7 @@ Also the small phone-number helpers the console pages share with it."""
 import phonenumbers
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from providers.models import House, Office, OfficeKind
 from providers.selectors import (
@@ -67,6 +68,7 @@ def house_contacts(house: House) -> House:
 
 
 @login_not_required
+@require_safe
 def contacts(request):
     """Every house is on the page; a search (`?q=`, filtered again as one types
     when scripts run) hides the others."""
