@@ -2,11 +2,13 @@
 
 import os
 import secrets
+from base64 import b32encode
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.ro import cui
 
 from cards.models import CardRequest, Kind, Outcome, Source
@@ -22,6 +24,9 @@ from providers.models import (
 )
 
 PASSWORD_FILE = Path(settings.BASE_DIR) / "var" / "demo_password"
+# One authenticator secret for every demo CAS staff member (their second factor).
+TOTP_KEY_FILE = Path(settings.BASE_DIR) / "var" / "demo_totp_key"
+DEMO_DEVICE_NAME = "Demo authenticator"
 
 
 def _cui(base: str) -> str:
@@ -89,6 +94,18 @@ AGENTS = [
 ]
 
 
+def demo_totp_key() -> str:
+    """The demo authenticator's secret (hex), made on the first run and kept in
+    var/demo_totp_key."""
+    if TOTP_KEY_FILE.exists():
+        return TOTP_KEY_FILE.read_text().strip()
+    key = secrets.token_hex(20)
+    TOTP_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+    TOTP_KEY_FILE.write_text(key + "\n")
+    TOTP_KEY_FILE.chmod(0o600)
+    return key
+
+
 class Command(BaseCommand):
     help = "Load demo providers, users and requests (only with DEBUG on)."
 
@@ -98,9 +115,10 @@ class Command(BaseCommand):
                 "Demo data loads only with DEBUG=1, never in production."
             )
         password = self._password()
+        totp_key = demo_totp_key()
         with transaction.atomic():
             providers = {row["key"]: self._provider(row) for row in PROVIDERS}
-            self._person(
+            admin = self._person(
                 "admin",
                 "Admin",
                 "CNAS",
@@ -109,12 +127,14 @@ class Command(BaseCommand):
                 is_staff=True,
                 is_superuser=True,
             )
+            self._authenticator(admin, totp_key)
             for username, first, last, role, code, kinds in STAFF:
                 house = House.objects.get(code=code)
                 person = self._person(
                     username, first, last, role, password, house=house
                 )
                 person.offices.set(house.offices.filter(kind__in=kinds))
+                self._authenticator(person, totp_key)
             for username, first, last, key in AGENTS:
                 provider = providers[key]
                 self._person(
@@ -134,6 +154,11 @@ class Command(BaseCommand):
             "cj.hospital, dr.popescu, spital.tm, lab.cj"
         )
         self.stdout.write(f"Password for all demo users: {password}")
+        self.stdout.write(
+            "CAS staff and admin also enter a code from an authenticator app set "
+            f"up with the secret {b32encode(bytes.fromhex(totp_key)).decode()} "
+            "(or print the current one: manage.py demo_code)."
+        )
 
     def _password(self) -> str:
         if os.environ.get("DEMO_PASSWORD"):
@@ -145,6 +170,13 @@ class Command(BaseCommand):
         PASSWORD_FILE.write_text(password + "\n")
         PASSWORD_FILE.chmod(0o600)
         return password
+
+    def _authenticator(self, person: Person, key: str) -> None:
+        TOTPDevice.objects.update_or_create(
+            user=person,
+            name=DEMO_DEVICE_NAME,
+            defaults={"key": key, "confirmed": True},
+        )
 
     def _provider(self, row: dict) -> Provider:
         data = {k: v for k, v in row.items() if k not in {"key", "location", "house"}}
