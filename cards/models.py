@@ -101,6 +101,11 @@ class CardRequest(models.Model):
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # The CAS's first step on the request (claim, question, fix, rejection or
+    # transfer): the reports' time to first action.
+    first_action_at = models.DateTimeField(
+        _("first action at"), null=True, blank=True
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # When the SLA breach was escalated to the office's supervisors (once).
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
@@ -149,6 +154,11 @@ class CardRequest(models.Model):
                 fields=["provider", "-created_at", "id"], name="card_request_provider"
             ),
             models.Index(fields=["assignee", "status"], name="card_request_assignee"),
+            # The reports and exports: a period of one house's requests, or of all.
+            models.Index(
+                fields=["house", "created_at"], name="card_request_house_period"
+            ),
+            models.Index(fields=["created_at"], name="card_request_period"),
         ]
 
     def __str__(self) -> str:
@@ -178,6 +188,7 @@ class EventKind(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     REJECTED = "rejected", _("Rejected")
     TRANSFERRED = "transferred", _("Transferred")
+    REASSIGNED = "reassigned", _("Reassigned")
     NOTIFIED = "notified", _("Notified")
     CONFIRMED = "confirmed", _("Confirmed: the card works")
     REOPENED = "reopened", _("Reopened: still failing")
@@ -185,6 +196,16 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalated: target time exceeded")
     AUTO_CLOSED = "auto_closed", _("Closed: no answer from the provider")
     PURGED = "purged", _("Personal data erased")
+
+
+# The CAS's own steps on a request: the first of them is its first action.
+FIRST_ACTION_EVENTS = (
+    EventKind.CLAIMED,
+    EventKind.INFO_REQUESTED,
+    EventKind.RESOLVED,
+    EventKind.REJECTED,
+    EventKind.TRANSFERRED,
+)
 
 
 class Event(models.Model):
@@ -332,7 +353,10 @@ class Call(models.Model):
         ordering = ["-started_at", "-id"]
         verbose_name = _("call")
         verbose_name_plural = _("calls")
-        indexes = [models.Index(fields=["house", "-started_at"], name="call_house")]
+        indexes = [
+            models.Index(fields=["house", "-started_at"], name="call_house"),
+            models.Index(fields=["started_at"], name="call_period"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.house.code} {self.started_at:%Y-%m-%d %H:%M}"

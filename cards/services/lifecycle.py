@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from cards.exceptions import AlreadyClaimed, DuplicateElsewhere, TransitionNotAllowed
 from cards.guidance import DEFAULT_CODE_FOR_KIND, FILEABLE_CODES, READER_ERRORS
 from cards.models import (
+    FIRST_ACTION_EVENTS,
     OPEN_STATUSES,
     TRANSITIONS,
     CardRequest,
@@ -293,6 +294,9 @@ def _move(
 ) -> Event:
     from_status = card_request.status
     card_request.status = to
+    if event in FIRST_ACTION_EVENTS and card_request.first_action_at is None:
+        card_request.first_action_at = timezone.now()
+        fields = (*fields, "first_action_at")
     card_request.save(update_fields=["status", "updated_at", *fields])
     return Event.objects.create(
         card_request=card_request,
