@@ -22,12 +22,20 @@ class Status(models.TextChoices):
 
 # The only statuses a request may move to from each status. The transition helper in
 # cards.services.lifecycle is the single writer of CardRequest.status.
+# A status moving to itself keeps it (a transfer keeps a request new; a supervisor
+# reassigning a claimed request keeps it in progress or waiting for information).
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.NEW: frozenset({Status.IN_PROGRESS, Status.NEW}),
     Status.IN_PROGRESS: frozenset(
-        {Status.NEW, Status.NEEDS_INFO, Status.RESOLVED, Status.REJECTED}
+        {
+            Status.NEW,
+            Status.IN_PROGRESS,
+            Status.NEEDS_INFO,
+            Status.RESOLVED,
+            Status.REJECTED,
+        }
     ),
-    Status.NEEDS_INFO: frozenset({Status.NEW}),
+    Status.NEEDS_INFO: frozenset({Status.NEW, Status.NEEDS_INFO}),
     Status.RESOLVED: frozenset({Status.CLOSED, Status.NEW}),
     Status.REJECTED: frozenset(),
     Status.CLOSED: frozenset(),
@@ -103,9 +111,7 @@ class CardRequest(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     # The CAS's first step on the request (claim, question, fix, rejection or
     # transfer): the reports' time to first action.
-    first_action_at = models.DateTimeField(
-        _("first action at"), null=True, blank=True
-    )
+    first_action_at = models.DateTimeField(_("first action at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # When the SLA breach was escalated to the office's supervisors (once).
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
@@ -469,3 +475,49 @@ class IdentifierAccess(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("identifier access records are never deleted")
+
+
+class Article(models.Model):
+    """A page of the helpdesk's own guidance (the PIN reset, the reader errors…),
+    written in Romanian and English and edited by national admins."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    title_ro = models.CharField(_("title (Romanian)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    body_ro = models.TextField(_("text (Romanian)"))
+    body_en = models.TextField(_("text (English)"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name = _("help article")
+        verbose_name_plural = _("help articles")
+
+    def __str__(self) -> str:
+        return self.title_ro
+
+    def _in_language(self, romanian: str, english: str) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and english.strip():
+            return english
+        return romanian
+
+    @property
+    def title(self) -> str:
+        """The title in the active language (Romanian when there is no English)."""
+        return self._in_language(self.title_ro, self.title_en)
+
+    @property
+    def body(self) -> str:
+        """The text in the active language (Romanian when there is no English)."""
+        return self._in_language(self.body_ro, self.body_en)

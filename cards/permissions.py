@@ -31,6 +31,11 @@ class Action(StrEnum):
     USE_CAS_DESK = "use_cas_desk"
     # Reading who was shown a request's full identifier (the access records).
     VIEW_ACCESS_RECORDS = "view_access_records"
+    # Running a house: giving a request to a specialist, the workload, the reports
+    # and exports, and the offices' target times, hours and contact data.
+    REASSIGN = "reassign"
+    VIEW_REPORTS = "view_reports"
+    MANAGE_OFFICES = "manage_offices"
 
 
 AGENT = Role.PROVIDER_AGENT
@@ -56,6 +61,9 @@ ROLES_FOR_ACTION: dict[Action, frozenset[str]] = {
     Action.USE_PORTAL: frozenset({AGENT}),
     Action.USE_CAS_DESK: frozenset({OPERATOR, SPECIALIST, SUPERVISOR, ADMIN}),
     Action.VIEW_ACCESS_RECORDS: frozenset({SUPERVISOR, ADMIN}),
+    Action.REASSIGN: frozenset({SUPERVISOR, ADMIN}),
+    Action.VIEW_REPORTS: frozenset({SUPERVISOR, ADMIN}),
+    Action.MANAGE_OFFICES: frozenset({SUPERVISOR, ADMIN}),
 }
 
 # Actions on a claimed request that only its assignee (or a supervisor) may take.
@@ -101,6 +109,15 @@ def can(actor: Person, action: Action, card_request: CardRequest | None = None) 
     ):
         return card_request.assignee_id == actor.pk
     return True
+
+
+def can_in_house(actor: Person, action: Action, house_id: int | None) -> bool:
+    """The permission for a house-wide action (reports, workload, offices): the
+    role table, then the house: a national admin's is any, anyone else's their
+    own."""
+    if not has_role_for(actor, action) or house_id is None:
+        return False
+    return actor.role == ADMIN or house_id == actor.house_id
 
 
 def ensure_can(

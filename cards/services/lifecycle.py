@@ -31,7 +31,7 @@ from cards.models import (
     Status,
     Template,
 )
-from cards.permissions import Action, ensure_can
+from cards.permissions import Action, ensure_can, has_role_for, works_queue_of
 from cards.services.notifications import notifications_queue
 from cards.services.sla import due_at_for
 from providers.models import House, Location, Office, OfficeKind, Person, Provider
@@ -252,6 +252,7 @@ _ACTION_PAST = {
     Action.REJECT: gettext_lazy("rejected"),
     Action.TRANSFER: gettext_lazy("transferred"),
     Action.CONFIRM: gettext_lazy("confirmed"),
+    Action.REASSIGN: gettext_lazy("reassigned"),
 }
 
 
@@ -333,7 +334,13 @@ def card_request_claim(*, actor: Person, card_request: CardRequest) -> CardReque
             return card_request
         ensure_can(actor, Action.CLAIM, card_request)
         raise AlreadyClaimed(by=str(card_request.assignee))
-    _check(card_request, actor=actor, action=Action.CLAIM, to=Status.IN_PROGRESS)
+    _check(
+        card_request,
+        actor=actor,
+        action=Action.CLAIM,
+        to=Status.IN_PROGRESS,
+        sources=(Status.NEW,),
+    )
     card_request.assignee = actor
     _move(
         card_request,
@@ -367,13 +374,73 @@ def card_request_unclaim(*, actor: Person, card_request: CardRequest) -> CardReq
     return card_request
 
 
+# Who a supervisor may give a request to: a request still with the CAS.
+REASSIGNABLE_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.NEEDS_INFO)
+
+
+@transaction.atomic
+def card_request_reassign(
+    *, actor: Person, card_request: CardRequest, assignee: Person
+) -> CardRequest:
+    """A supervisor gives the request to a specialist of its queue: a new request
+    becomes theirs, in progress; a claimed one changes hands and keeps its status."""
+    card_request = lock_card_request(card_request.pk)
+    to = (
+        Status.IN_PROGRESS if card_request.status == Status.NEW else card_request.status
+    )
+    _check(
+        card_request,
+        actor=actor,
+        action=Action.REASSIGN,
+        to=to,
+        sources=REASSIGNABLE_STATUSES,
+    )
+    if not (
+        has_role_for(assignee, Action.CLAIM)
+        and assignee.house_id == card_request.house_id
+        and works_queue_of(assignee, card_request)
+    ):
+        raise ValidationError(
+            {
+                "assignee": _("%(name)s does not work this request's queue.")
+                % {"name": assignee}
+            }
+        )
+    if assignee.pk == card_request.assignee_id:
+        raise ValidationError(
+            {
+                "assignee": _("The request is already with %(name)s.")
+                % {"name": assignee}
+            }
+        )
+    previous = card_request.assignee
+    card_request.assignee = assignee
+    _move(
+        card_request,
+        to=to,
+        actor=actor,
+        event=EventKind.REASSIGNED,
+        fields=("assignee",),
+        # Names only: the timeline's label says what happened, in each reader's
+        # language.
+        text=f"{previous} → {assignee}" if previous else f"→ {assignee}",
+    )
+    return card_request
+
+
 @transaction.atomic
 def card_request_ask_info(
     *, actor: Person, card_request: CardRequest, question: str
 ) -> CardRequest:
     """Ask the provider a question; the provider is notified."""
     card_request = lock_card_request(card_request.pk)
-    _check(card_request, actor=actor, action=Action.ASK_INFO, to=Status.NEEDS_INFO)
+    _check(
+        card_request,
+        actor=actor,
+        action=Action.ASK_INFO,
+        to=Status.NEEDS_INFO,
+        sources=(Status.IN_PROGRESS,),
+    )
     question = _text("question", question, required=_("Write the question."))
     _move(
         card_request,

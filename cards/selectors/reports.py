@@ -1,0 +1,257 @@
+"""The numbers a house is judged by, computed in the database.
+
+Every figure starts from the one scoping function (`card_requests_visible_to`,
+`calls_visible_to`) narrowed to the houses reported on and to requests filed (calls
+started) in the period, local time. Each breakdown is one aggregate query: counts,
+percentiles (`cards.aggregates.Percentile`) and rates over the period's rows,
+never a loop over them in Python.
+
+Definitions:
+- time to resolve: filed → resolved (the last fix, for a request reopened and
+  fixed again); time to first action: filed → the CAS's first step (claim,
+  question, fix, rejection or transfer);
+- SLA breach: resolved or rejected after its due time, or still with the CAS past
+  it; the rate is over every request filed in the period;
+- reopen rate: requests reopened by the provider (the PIN reset did not work) over
+  those resolved at least once.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import ExtractHour, TruncDate
+from django.utils import timezone
+
+from cards.aggregates import Percentile
+from cards.models import Call, CardRequest, Event, EventKind, Kind, Status
+from cards.permissions import Action, has_role_for
+from cards.selectors import (
+    QUEUE_WORK_STATUSES,
+    calls_visible_to,
+    card_requests_visible_to,
+)
+from providers.models import House, Person, Role
+
+LOCAL = ZoneInfo(settings.TIME_ZONE)
+TOP_PROVIDERS = 10
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days, `start` to `end` inclusive."""
+
+    start: date
+    end: date
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=LOCAL)
+
+    @property
+    def end_at(self) -> datetime:
+        """The first moment after the period."""
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=LOCAL)
+
+    @property
+    def days(self) -> list[date]:
+        return [
+            self.start + timedelta(days=n)
+            for n in range((self.end - self.start).days + 1)
+        ]
+
+
+@dataclass
+class Figures:
+    """One row of figures: a whole report, a house or an office."""
+
+    total: int = 0
+    blocked: int = 0
+    invalid: int = 0
+    resolved: int = 0
+    breached: int = 0
+    reopened: int = 0
+    ever_resolved: int = 0
+    resolve_p50: timedelta | None = None
+    resolve_p90: timedelta | None = None
+    first_action_p50: timedelta | None = None
+    first_action_p90: timedelta | None = None
+    label: str = ""
+    key: str = ""
+
+    @property
+    def breach_rate(self) -> float | None:
+        return self.breached / self.total if self.total else None
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return self.reopened / self.ever_resolved if self.ever_resolved else None
+
+
+@dataclass
+class Report:
+    period: Period
+    houses: list[House]
+    totals: Figures
+    by_house: list[Figures]
+    by_office: list[Figures]
+    by_day: list[tuple[date, int, int]]  # (day, blocked, invalid)
+    calls_by_hour: list[tuple[int, int]]  # (hour, calls)
+    calls_by_outcome: list[tuple[str, int]]
+    calls_total: int
+    top_providers: list[dict] = field(default_factory=list)
+
+
+def report_houses_for(actor: Person) -> QuerySet[House]:
+    """The houses the actor may report on: a supervisor's own, a national admin's
+    every house; nobody else's."""
+    if not has_role_for(actor, Action.VIEW_REPORTS):
+        return House.objects.none()
+    if actor.role == Role.NATIONAL_ADMIN:
+        return House.objects.all()
+    return House.objects.filter(pk=actor.house_id)
+
+
+def card_requests_reported_for(
+    *, actor: Person, period: Period, houses: list[House]
+) -> QuerySet[CardRequest]:
+    """The visible requests now in these houses' queues, filed in the period."""
+    allowed = report_houses_for(actor).filter(pk__in=[h.pk for h in houses])
+    return card_requests_visible_to(actor).filter(
+        house__in=allowed,
+        created_at__gte=period.start_at,
+        created_at__lt=period.end_at,
+    )
+
+
+def calls_reported_for(
+    *, actor: Person, period: Period, houses: list[House]
+) -> QuerySet[Call]:
+    """The visible calls on these houses' lines, started in the period."""
+    allowed = report_houses_for(actor).filter(pk__in=[h.pk for h in houses])
+    return calls_visible_to(actor).filter(
+        house__in=allowed,
+        started_at__gte=period.start_at,
+        started_at__lt=period.end_at,
+    )
+
+
+def breached_condition(now: datetime) -> Q:
+    """Resolved or rejected after its due time, or still with the CAS past it."""
+    return (
+        Q(resolved_at__gt=F("due_at"))
+        | Q(status=Status.REJECTED, closed_at__gt=F("due_at"))
+        | Q(status__in=QUEUE_WORK_STATUSES, due_at__lt=now)
+    )
+
+
+def _metrics(now: datetime) -> dict:
+    def since_filing(moment: str) -> ExpressionWrapper:
+        return ExpressionWrapper(
+            F(moment) - F("created_at"), output_field=DurationField()
+        )
+
+    reopened = Q(
+        Exists(
+            Event.objects.filter(card_request=OuterRef("pk"), kind=EventKind.REOPENED)
+        )
+    )
+    return {
+        "total": Count("id"),
+        "blocked": Count("id", filter=Q(kind=Kind.BLOCKED)),
+        "invalid": Count("id", filter=Q(kind=Kind.INVALID)),
+        "resolved": Count("id", filter=Q(resolved_at__isnull=False)),
+        "breached": Count("id", filter=breached_condition(now)),
+        "reopened": Count("id", filter=reopened),
+        "ever_resolved": Count("id", filter=Q(resolved_at__isnull=False) | reopened),
+        "resolve_p50": Percentile(since_filing("resolved_at"), 0.5),
+        "resolve_p90": Percentile(since_filing("resolved_at"), 0.9),
+        "first_action_p50": Percentile(since_filing("first_action_at"), 0.5),
+        "first_action_p90": Percentile(since_filing("first_action_at"), 0.9),
+    }
+
+
+def _figures(row: dict, *, key: str = "", label: str = "") -> Figures:
+    names = Figures.__dataclass_fields__
+    return Figures(
+        key=key,
+        label=label,
+        **{name: value for name, value in row.items() if name in names},
+    )
+
+
+def report_for(
+    *,
+    actor: Person,
+    period: Period,
+    houses: list[House],
+    now: datetime | None = None,
+) -> Report:
+    """The report of these houses (those of them the actor may report on) for the
+    period: totals, per house and per office, volume per day, calls per hour and
+    outcome, and the providers with most requests; one query per breakdown."""
+    now = now or timezone.now()
+    requests = card_requests_reported_for(
+        actor=actor, period=period, houses=houses
+    ).order_by()
+    metrics = _metrics(now)
+    totals = _figures(requests.aggregate(**metrics))
+    by_house = [
+        _figures(row, key=row["house__code"], label=row["house__short_name"])
+        for row in requests.values("house__code", "house__short_name")
+        .annotate(**metrics)
+        .order_by("house__code")
+    ]
+    by_office = [
+        _figures(row, key=row["office__kind"])
+        for row in requests.values("office__kind")
+        .annotate(**metrics)
+        .order_by("office__kind")
+    ]
+    per_day = {
+        row["day"]: (row["blocked"], row["invalid"])
+        for row in requests.annotate(day=TruncDate("created_at", tzinfo=LOCAL))
+        .values("day")
+        .annotate(blocked=metrics["blocked"], invalid=metrics["invalid"])
+    }
+    calls = calls_reported_for(actor=actor, period=period, houses=houses).order_by()
+    per_hour = dict(
+        calls.annotate(hour=ExtractHour("started_at", tzinfo=LOCAL))
+        .values("hour")
+        .annotate(n=Count("id"))
+        .values_list("hour", "n")
+    )
+    outcomes = list(
+        calls.values("outcome")
+        .annotate(n=Count("id"))
+        .order_by("-n", "outcome")
+        .values_list("outcome", "n")
+    )
+    top = list(
+        requests.values("provider__name", "provider__fiscal_code", "house__code")
+        .annotate(n=Count("id"))
+        .order_by("-n", "provider__name")[:TOP_PROVIDERS]
+    )
+    return Report(
+        period=period,
+        houses=houses,
+        totals=totals,
+        by_house=by_house,
+        by_office=by_office,
+        by_day=[(day, *per_day.get(day, (0, 0))) for day in period.days],
+        calls_by_hour=[(hour, per_hour.get(hour, 0)) for hour in range(24)],
+        calls_by_outcome=outcomes,
+        calls_total=sum(n for _outcome, n in outcomes),
+        top_providers=top,
+    )
