@@ -246,6 +246,10 @@ NOTIFICATION_SWEEP_AFTER_SECONDS = env_int("NOTIFICATION_SWEEP_AFTER_SECONDS", 1
 AUTO_CLOSE_AFTER_DAYS = env_int("AUTO_CLOSE_AFTER_DAYS", 7)
 # The CID or card number of a closed request is erased after this many days.
 PURGE_AFTER_DAYS = env_int("PURGE_AFTER_DAYS", 90)
+# A claimed request untouched this long shows as idle on the supervisor's workload.
+WORKLOAD_IDLE_MINUTES = env_int("WORKLOAD_IDLE_MINUTES", 60)
+# The longest period a report or export covers.
+REPORT_MAX_DAYS = env_int("REPORT_MAX_DAYS", 366)
 
 # EMAIL
 # ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from providers.models import Person
+from providers.models import Office, Person
 from providers.validators import normalize_phone
 
 _MOBILE_TYPES = (
@@ -51,3 +51,58 @@ def person_update_channels(
     person.language = language
     person.save(update_fields=["notify_email", "notify_sms", "phone", "language"])
     return person
+
+
+# The office fields a supervisor sets: target time, hours and public contact data.
+OFFICE_SETTINGS = (
+    "name",
+    "phones",
+    "email",
+    "hours",
+    "opens_at",
+    "closes_at",
+    "friday_closes_at",
+    "sla_minutes",
+)
+
+
+def office_update_settings(*, actor: Person, office: Office, **settings) -> Office:
+    """Save an office's target time, hours and contact data, for a supervisor of
+    its house or a national admin. Phone numbers are checked and stored as people
+    read them out ("0736 203 666"), as the public pages show them. Due times of
+    requests already filed stay as they were; new ones count with these."""
+    from cards.exceptions import PermissionDenied
+    from cards.permissions import Action, can_in_house
+
+    if not can_in_house(actor, Action.MANAGE_OFFICES, office.house_id):
+        raise PermissionDenied(action=Action.MANAGE_OFFICES)
+    unknown = set(settings) - set(OFFICE_SETTINGS)
+    if unknown:
+        raise TypeError(f"not office settings: {sorted(unknown)}")
+    errors: dict[str, list[str]] = {}
+    phones = []
+    for phone in settings.get("phones", office.phones):
+        try:
+            number = phonenumbers.parse(normalize_phone(phone))
+            phones.append(
+                phonenumbers.format_number(
+                    number, phonenumbers.PhoneNumberFormat.NATIONAL
+                )
+            )
+        except ValidationError as error:
+            errors.setdefault("phones", []).extend(
+                f"{phone}: {message}" for message in error.messages
+            )
+    settings["phones"] = phones
+    for name, value in settings.items():
+        setattr(office, name, value)
+    try:
+        office.full_clean(exclude=["house", "kind"])
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        office.refresh_from_db()
+        raise ValidationError(errors)
+    office.save(update_fields=list(settings))
+    return office

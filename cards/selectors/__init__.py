@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from cards.models import Call, CardRequest, Channel, Event, EventKind, Notification
 from cards.permissions import Action, has_role_for
-from providers.models import Person, Role
+from providers.models import House, Person, Role
 
 
 def card_requests_visible_to(actor: Person) -> QuerySet[CardRequest]:
@@ -68,6 +68,17 @@ def calls_visible_to(actor: Person) -> QuerySet[Call]:
     if actor.role == Role.NATIONAL_ADMIN:
         return calls
     return calls.filter(house_id=actor.house_id)
+
+
+def houses_run_by(actor: Person, action: Action) -> QuerySet[House]:
+    """The houses in which the actor may take a house-wide action (reports,
+    workload, offices): a national admin's every house, a supervisor's own;
+    nobody else's."""
+    if not has_role_for(actor, action):
+        return House.objects.none()
+    if actor.role == Role.NATIONAL_ADMIN:
+        return House.objects.all()
+    return House.objects.filter(pk=actor.house_id)
 
 
 def card_request_is_visible_to(*, actor: Person, card_request: CardRequest) -> bool:

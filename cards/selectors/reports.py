@@ -36,13 +36,14 @@ from django.utils import timezone
 
 from cards.aggregates import Percentile
 from cards.models import Call, CardRequest, Event, EventKind, Kind, Status
-from cards.permissions import Action, has_role_for
+from cards.permissions import Action
 from cards.selectors import (
     QUEUE_WORK_STATUSES,
     calls_visible_to,
     card_requests_visible_to,
+    houses_run_by,
 )
-from providers.models import House, Person, Role
+from providers.models import House, Person
 
 LOCAL = ZoneInfo(settings.TIME_ZONE)
 TOP_PROVIDERS = 10
@@ -113,21 +114,13 @@ class Report:
     top_providers: list[dict] = field(default_factory=list)
 
 
-def report_houses_for(actor: Person) -> QuerySet[House]:
-    """The houses the actor may report on: a supervisor's own, a national admin's
-    every house; nobody else's."""
-    if not has_role_for(actor, Action.VIEW_REPORTS):
-        return House.objects.none()
-    if actor.role == Role.NATIONAL_ADMIN:
-        return House.objects.all()
-    return House.objects.filter(pk=actor.house_id)
-
-
 def card_requests_reported_for(
     *, actor: Person, period: Period, houses: list[House]
 ) -> QuerySet[CardRequest]:
     """The visible requests now in these houses' queues, filed in the period."""
-    allowed = report_houses_for(actor).filter(pk__in=[h.pk for h in houses])
+    allowed = houses_run_by(actor, Action.VIEW_REPORTS).filter(
+        pk__in=[h.pk for h in houses]
+    )
     return card_requests_visible_to(actor).filter(
         house__in=allowed,
         created_at__gte=period.start_at,
@@ -139,7 +132,9 @@ def calls_reported_for(
     *, actor: Person, period: Period, houses: list[House]
 ) -> QuerySet[Call]:
     """The visible calls on these houses' lines, started in the period."""
-    allowed = report_houses_for(actor).filter(pk__in=[h.pk for h in houses])
+    allowed = houses_run_by(actor, Action.VIEW_REPORTS).filter(
+        pk__in=[h.pk for h in houses]
+    )
     return calls_visible_to(actor).filter(
         house__in=allowed,
         started_at__gte=period.start_at,

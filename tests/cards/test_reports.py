@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from cards import services
 from cards.models import CardRequest, Event, EventKind, Kind, Status
-from cards.selectors.reports import Period, report_for, report_houses_for
+from cards.permissions import Action
+from cards.selectors import houses_run_by
+from cards.selectors.reports import Period, report_for
 from providers.models import Office
 from tests.cards.factories import CallFactory, CardRequestFactory
 from tests.providers.factories import OperatorFactory, house
@@ -205,7 +207,7 @@ def test_a_supervisor_reports_on_their_house_only(supervisor, tm, cj):
     filed(when=at(date(2026, 11, 10), 10))
     filed(when=at(date(2026, 11, 10), 10), house=cj)
 
-    assert list(report_houses_for(supervisor)) == [tm]
+    assert list(houses_run_by(supervisor, Action.VIEW_REPORTS)) == [tm]
     report = report_for(actor=supervisor, period=NOVEMBER, houses=[tm, cj])
     assert report.totals.total == 1
     assert [f.key for f in report.by_house] == ["TM"]
@@ -241,7 +243,7 @@ def test_other_roles_report_on_nothing(role, request, tm):
     actor = request.getfixturevalue(role)
     filed(when=at(date(2026, 11, 10), 10))
 
-    assert not report_houses_for(actor).exists()
+    assert not houses_run_by(actor, Action.VIEW_REPORTS).exists()
     report = report_for(actor=actor, period=NOVEMBER, houses=[tm])
     assert report.totals.total == 0
     assert report.calls_total == 0
