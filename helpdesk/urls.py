@@ -49,6 +49,7 @@ urlpatterns = [
     path("console/", include("cards.urls.console")),
     path("account/", include("cards.urls.account")),
     path("", include("cards.urls.public")),
+    path("help/", include("cards.urls.help")),
     path("login/", SignInView.as_view(), name="login"),
     path("login/", include("providers.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -74,9 +74,13 @@ OBJECT_FOR_ROUTE = {
 }
 
 
+# A help article the data migration ships.
+HELP_ARTICLE_SLUG = "pin-reset"
+
+
 def url_kwargs(name, kwarg_names, world, role, *, reference=None, pk=None) -> dict:
     """Real objects for the route's URL: the route's request (or `reference`), the
-    role's own in-app message (or `pk`), a house code."""
+    role's own in-app message (or `pk`), a house code, a help article."""
     kwargs = {}
     for kwarg in kwarg_names:
         if kwarg == "reference":
@@ -86,6 +90,8 @@ def url_kwargs(name, kwarg_names, world, role, *, reference=None, pk=None) -> di
             kwargs[kwarg] = pk if pk is not None else own.pk
         elif kwarg == "code":
             kwargs[kwarg] = "CJ"
+        elif kwarg == "slug":
+            kwargs[kwarg] = HELP_ARTICLE_SLUG
         else:
             raise AssertionError(
                 f"Route {name!r} takes a URL argument {kwarg!r} that the security "

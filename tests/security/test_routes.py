@@ -75,8 +75,10 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "login ok ok ok ok ok",
         "POST": "login ok ok ok ok ok",
     },
-    # Public pages and sign-in.
+    # Public pages (the contacts, the help) and sign-in.
     "public:contacts": {"GET": "ok ok ok ok ok ok", "POST": "405 405 405 405 405 405"},
+    "help:list": {"GET": "ok ok ok ok ok ok", "POST": "405 405 405 405 405 405"},
+    "help:article": {"GET": "ok ok ok ok ok ok", "POST": "405 405 405 405 405 405"},
     "login": {"GET": "ok ok ok ok ok ok", "POST": "ok ok ok ok ok ok"},
     # Signing out (POST only) ends on the sign-in page.
     "logout": {"GET": ALL_LOGIN_405, "POST": "login login login login login login"},

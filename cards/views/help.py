@@ -1,0 +1,58 @@
+"""The knowledge base: the helpdesk's own guidance (the PIN reset, the reader
+errors, the forgotten-PIN rule…), public like the contacts page."""
+
+import re
+
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import get_object_or_404, render
+from django.utils.text import Truncator
+from django.views.decorators.http import require_safe
+
+from cards.models import Article
+from providers.selectors import fold_for_search
+
+LEAD_WORDS = 30
+
+
+def article_lead(article: Article) -> str:
+    """The start of the article's first paragraph, for the list."""
+    first = re.split(r"\r?\n[ \t]*\r?\n", article.body.strip(), maxsplit=1)[0]
+    return Truncator(" ".join(first.split())).words(LEAD_WORDS)
+
+
+def articles_matching(articles, *, query: str) -> list[Article]:
+    """The articles whose title or text, in the language shown, holds every word of
+    the query, case and diacritics ignored. An empty query finds them all."""
+    words = fold_for_search(query).split()
+    return [
+        article
+        for article in articles
+        if all(
+            word in fold_for_search(f"{article.title} {article.body}") for word in words
+        )
+    ]
+
+
+@login_not_required
+@require_safe
+def articles(request):
+    """Every article, or those a search (`?q=`, answered here: no script needed)
+    finds."""
+    query = request.GET.get("q", "").strip()[:100]
+    every = list(Article.objects.all())
+    found = articles_matching(every, query=query)
+    for article in found:
+        article.lead = article_lead(article)
+    context = {"articles": found, "query": query, "total": len(every)}
+    return render(request, "cards/help/list.html", context)
+
+
+@login_not_required
+@require_safe
+def article(request, slug):
+    """One article; an unknown slug is 404."""
+    shown = get_object_or_404(Article, slug=slug)
+    others = Article.objects.exclude(pk=shown.pk)
+    return render(
+        request, "cards/help/article.html", {"article": shown, "others": others}
+    )
