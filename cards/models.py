@@ -109,8 +109,8 @@ class CardRequest(models.Model):
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    # The CAS's first step on the request (claim, question, fix, rejection or
-    # transfer): the reports' time to first action.
+    # The CAS's first step on the request (claim or assignment, question, fix,
+    # rejection or transfer): the reports' time to first action.
     first_action_at = models.DateTimeField(_("first action at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # When the SLA breach was escalated to the office's supervisors (once).
@@ -207,6 +207,7 @@ class EventKind(models.TextChoices):
 # The CAS's own steps on a request: the first of them is its first action.
 FIRST_ACTION_EVENTS = (
     EventKind.CLAIMED,
+    EventKind.REASSIGNED,
     EventKind.INFO_REQUESTED,
     EventKind.RESOLVED,
     EventKind.REJECTED,

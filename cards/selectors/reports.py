@@ -8,8 +8,8 @@ never a loop over them in Python.
 
 Definitions:
 - time to resolve: filed → resolved (the last fix, for a request reopened and
-  fixed again); time to first action: filed → the CAS's first step (claim,
-  question, fix, rejection or transfer);
+  fixed again); time to first action: filed → the CAS's first step (claim or
+  assignment, question, fix, rejection or transfer);
 - SLA breach: resolved or rejected after its due time, or still with the CAS past
   it; the rate is over every request filed in the period;
 - reopen rate: requests reopened by the provider (the PIN reset did not work) over
