@@ -2,7 +2,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from cards.masking import mask_text
-from cards.models import Call, CardRequest, Event, IdentifierAccess, Notification
+from cards.models import (
+    Article,
+    Call,
+    CardRequest,
+    Event,
+    IdentifierAccess,
+    Notification,
+)
+from providers.models import Role
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -117,3 +125,52 @@ class IdentifierAccessAdmin(ReadOnlyAdmin):
     @admin.display(description=_("identifier"))
     def masked_identifier(self, access):
         return access.card_request.masked_identifier
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    """The help articles: national admins write them, in both languages; nobody
+    else sees them here, superusers of another role included."""
+
+    list_display = [
+        "title_ro",
+        "title_en",
+        "slug",
+        "position",
+        "updated_at",
+        "updated_by",
+    ]
+    list_editable = ["position"]
+    list_select_related = ["updated_by"]
+    search_fields = ["slug", "title_ro", "title_en", "body_ro", "body_en"]
+    fieldsets = [
+        (None, {"fields": ["slug", "position"]}),
+        (_("Romanian"), {"fields": ["title_ro", "body_ro"]}),
+        (_("English"), {"fields": ["title_en", "body_en"]}),
+        (None, {"fields": ["updated_at", "updated_by"]}),
+    ]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    @staticmethod
+    def _is_national_admin(request) -> bool:
+        user = request.user
+        return user.is_active and getattr(user, "role", None) == Role.NATIONAL_ADMIN
+
+    def has_module_permission(self, request):
+        return self._is_national_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_national_admin(request)
+
+    def has_add_permission(self, request):
+        return self._is_national_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_national_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_national_admin(request)
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
