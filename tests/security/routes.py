@@ -71,6 +71,8 @@ OBJECT_FOR_ROUTE = {
     "card-request-ask-info": "own_progress",
     "card-request-info": "own_needs_info",
     "card-request-confirm": "own_resolved",
+    "supervise:reassign": "own_progress",
+    "supervise:release": "own_progress",
 }
 
 
@@ -78,7 +80,27 @@ OBJECT_FOR_ROUTE = {
 HELP_ARTICLE_SLUG = "pin-reset"
 
 
-def url_kwargs(name, kwarg_names, world, role, *, reference=None, pk=None) -> dict:
+def own_office() -> Office:
+    """The office the office routes are exercised on: Timiș primary care."""
+    return Office.objects.get(house__code="TM", kind="primary")
+
+
+def foreign_offices(world, role) -> list[int]:
+    """Offices outside what the role runs: another house's for a supervisor; every
+    office for roles that run none; none for a national admin."""
+    offices = Office.objects.order_by("pk")
+    if role == "admin":
+        return []
+    if role == "supervisor":
+        return list(offices.filter(house__code="CJ").values_list("pk", flat=True))
+    return list(
+        offices.filter(house__code__in=["TM", "CJ"]).values_list("pk", flat=True)
+    )
+
+
+def url_kwargs(
+    name, kwarg_names, world, role, *, reference=None, pk=None, office_id=None
+) -> dict:
     """Real objects for the route's URL: the route's request (or `reference`), the
     role's own in-app message (or `pk`), a house code, a help article."""
     kwargs = {}
@@ -88,6 +110,8 @@ def url_kwargs(name, kwarg_names, world, role, *, reference=None, pk=None) -> di
         elif kwarg == "pk":
             own = world.notifications[role if role != "anonymous" else "agent"]
             kwargs[kwarg] = pk if pk is not None else own.pk
+        elif kwarg == "office_id":
+            kwargs[kwarg] = office_id if office_id is not None else own_office().pk
         elif kwarg == "code":
             kwargs[kwarg] = "CJ"
         elif kwarg == "slug":
@@ -163,6 +187,16 @@ PAYLOADS = {
     "card-request-info": lambda w, r: {"answer": "The reader in room 2."},
     "card-request-confirm": lambda w, r: {"works": True},
     "call-list": lambda w, r: {"caller_phone": "0256 201 234", "office": "primary"},
+    "supervise:reassign": lambda w, r: {
+        f"{w.ref('own_progress')}-assignee": w.people["supervisor"].pk
+    },
+    "supervise:office_update": lambda w, r: {
+        "primary-hours": "Luni–Vineri 08:00–16:00",
+        "primary-opens_at": "08:00",
+        "primary-closes_at": "16:00",
+        "primary-sla_minutes": "180",
+        "primary-phones": "0736 203 666",
+    },
 }
 
 

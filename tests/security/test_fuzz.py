@@ -125,6 +125,9 @@ VALID_BODIES = {
         ),
     ],
     "POST /api/v1/requests/{reference}/transfer/": [({"house": "CJ"}, 0)],
+    "POST /api/v1/requests/{reference}/claim/": [({}, 0)],
+    "POST /api/v1/requests/{reference}/unclaim/": [({}, 1)],
+    "POST /api/v1/requests/{reference}/info/": [({"answer": "Room 2 reader."}, 2)],
     "POST /api/v1/requests/{reference}/resolve/": [({"outcome": "unblocked"}, 1)],
     "POST /api/v1/requests/{reference}/reject/": [({"reason": "Not our card."}, 5)],
     "POST /api/v1/requests/{reference}/ask-info/": [

@@ -8,7 +8,7 @@ login (redirect to sign in), 400, 401, 403, 404, 405, 409."""
 import pytest
 from django.urls import reverse
 
-from tests.security.routes import payload, routes, url_for
+from tests.security.routes import foreign_offices, payload, routes, url_for
 from tests.security.world import (
     FOREIGN_REQUESTS,
     NONEXISTENT_REFERENCE,
@@ -65,6 +65,20 @@ MATRIX: dict[str, dict[str, str]] = {
     # The house picker's panel names its house in the query: none is 404.
     "console:houses": {"GET": "login 403 404 403 404 404", "POST": ALL_LOGIN_405},
     "console:house": {"GET": "login 403 ok 403 ok ok", "POST": ALL_LOGIN_405},
+    # Running a house: supervisors (their own) and national admins (any).
+    "supervise:workload": {"GET": "login 403 403 403 ok ok", "POST": ALL_LOGIN_405},
+    "supervise:offices": {"GET": "login 403 403 403 ok ok", "POST": ALL_LOGIN_405},
+    "supervise:reassign": {"GET": ALL_LOGIN_405, "POST": "login 403 403 403 ok ok"},
+    "supervise:release": {"GET": ALL_LOGIN_405, "POST": "login 403 403 403 ok ok"},
+    # An office outside the house a role runs is not found (no office is, for
+    # roles that run none).
+    "supervise:office_update": {
+        "GET": ALL_LOGIN_405,
+        "POST": "login 404 404 404 ok ok",
+    },
+    "reports:home": {"GET": "login 403 403 403 ok ok", "POST": ALL_LOGIN_405},
+    "reports:requests_csv": {"GET": "login 403 403 403 ok ok", "POST": ALL_LOGIN_405},
+    "reports:calls_csv": {"GET": "login 403 403 403 ok ok", "POST": ALL_LOGIN_405},
     # Access records of full identifiers: supervisors and national admins.
     "audit:access": {"GET": "login 403 403 403 ok ok", "POST": ALL_LOGIN_405},
     # The second sign-in step: a verified (or non-staff) session goes on to
@@ -231,7 +245,7 @@ def test_the_admin_refuses_everyone_but_staff(world, clients):
 OBJECT_ROUTES = sorted(
     name
     for name, (kwargs, _api) in ROUTES.items()
-    if "reference" in kwargs or "pk" in kwargs
+    if {"reference", "pk", "office_id"} & set(kwargs)
 )
 PROBES = {"count": 0, "leaks": 0}
 
@@ -247,6 +261,8 @@ def _foreign_targets(name, world, role) -> list[dict]:
     kwargs, _api = ROUTES[name]
     if "reference" in kwargs:
         return [{"reference": world.ref(foreign)} for foreign in FOREIGN_REQUESTS[role]]
+    if "office_id" in kwargs:
+        return [{"office_id": pk} for pk in foreign_offices(world, role)]
     own = world.notifications[role].pk
     return [{"pk": n.pk} for n in world.notifications.values() if n.pk != own]
 
@@ -255,6 +271,8 @@ def _nonexistent(name) -> dict:
     kwargs, _api = ROUTES[name]
     if "reference" in kwargs:
         return {"reference": NONEXISTENT_REFERENCE}
+    if "office_id" in kwargs:
+        return {"office_id": 987654}
     return {"pk": 987654}
 
 
