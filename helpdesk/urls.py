@@ -46,6 +46,8 @@ urlpatterns = [
     path("", include("cards.urls.portal")),
     path("queue/", include("cards.urls.queue")),
     path("audit/", include("cards.urls.audit")),
+    path("supervise/", include("cards.urls.supervise")),
+    path("reports/", include("cards.urls.reports")),
     path("console/", include("cards.urls.console")),
     path("account/", include("cards.urls.account")),
     path("", include("cards.urls.public")),
