@@ -44,3 +44,17 @@ class CallFactory(DjangoModelFactory):
     house = factory.LazyAttribute(lambda o: o.operator.house)
     caller_phone = "+40256201234"
     started_at = factory.LazyFunction(timezone.now)
+
+
+class ArticleFactory(DjangoModelFactory):
+    """A help article in both languages, after the seeded ones."""
+
+    class Meta:
+        model = "cards.Article"
+
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    position = factory.Sequence(lambda n: 100 + n)
+    title_ro = factory.Sequence(lambda n: f"Articolul {n}")
+    title_en = factory.Sequence(lambda n: f"Article {n}")
+    body_ro = "Primul paragraf.\n\n1. Primul pas.\n2. Al doilea pas."
+    body_en = "The first paragraph.\n\n1. The first step.\n2. The second step."
