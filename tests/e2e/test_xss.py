@@ -27,7 +27,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 
 from cards import services
-from cards.models import Call, CardRequest, Event, EventKind, Notification
+from cards.models import (
+    Article,
+    Call,
+    CardRequest,
+    Event,
+    EventKind,
+    Notification,
+)
 from providers.models import House, Location, Office, Person, Provider
 from tests.cards.factories import CallFactory, CardRequestFactory
 from tests.e2e.conftest import E2E
@@ -234,6 +241,13 @@ FIELDS = [
     ("supervisor last name", 150, _person("last_name", "supervisor")),
     # The specialist has no full name: pages show the username.
     ("specialist username", 150, _person("username", "specialist")),
+    # Help articles, in both languages (national admins write them).
+    (
+        "article title",
+        200,
+        lambda w, t: Article.objects.update(title_ro=t, title_en=t),
+    ),
+    ("article text", None, lambda w, t: Article.objects.update(body_ro=t, body_en=t)),
 ]
 
 
@@ -263,6 +277,9 @@ def pages(world) -> list[tuple[str, str]]:
         ("agent", "/requests/new/"),
         ("agent", "/contacts/"),
         ("anonymous", "/contacts/?q=TM"),
+        ("anonymous", "/help/"),
+        ("anonymous", "/help/pin-reset/"),
+        ("agent", "/help/reader-errors/"),
         ("specialist", "/queue/"),
         ("specialist", "/queue/rows/"),
         ("specialist", "/queue/rows/?status=rejected&status=closed"),
@@ -286,6 +303,7 @@ def pages(world) -> list[tuple[str, str]]:
         "cards/cardrequest": world["requests"][0].pk,
         "cards/call": world["call"].pk,
         "cards/notification": Notification.objects.order_by("pk").first().pk,
+        "cards/article": Article.objects.order_by("pk").first().pk,
     }
     for model, pk in admin_objects.items():
         listed.append(("admin", f"/admin/{model}/"))
