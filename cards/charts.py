@@ -1,5 +1,5 @@
-"""Geometry of the reports' bar charts, drawn by the templates as inline SVG (no
-script, no inline style: they render under the strict CSP and without
+"""Geometry of the reports' bar charts of counts, drawn by the templates as inline
+SVG (no script, no inline style: they render under the strict CSP and without
 JavaScript). Each chart's numbers also go into a table beside it."""
 
 import math
@@ -42,12 +42,14 @@ def nice_ceiling(value: float) -> float:
     return 10 * power  # pragma: no cover (the loop always returns)
 
 
+def counts_ceiling(value: float) -> int:
+    """The top of a counts axis: a nice number that four whole steps divide."""
+    return max(4, math.ceil(nice_ceiling(value) / 4) * 4)
+
+
 def _ticks(top: float, plot_height: float, y0: float) -> list[dict]:
     return [
-        {
-            "value": round(top * n / 4, 2),
-            "y": round(y0 - plot_height * n / 4, 1),
-        }
+        {"value": int(top * n / 4), "y": round(y0 - plot_height * n / 4, 1)}
         for n in range(5)
     ]
 
@@ -55,7 +57,7 @@ def _ticks(top: float, plot_height: float, y0: float) -> list[dict]:
 def column_chart(rows: list[tuple[str, list[float]]], *, label_every: int = 1) -> dict:
     """Vertical bars, one per row, each a stack of its series' values."""
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    top = nice_ceiling(max((sum(values) for _label, values in rows), default=0))
+    top = counts_ceiling(max((sum(values) for _label, values in rows), default=0))
     slot = plot_width / max(len(rows), 1)
     bar_width = max(slot * 0.7, 1)
     y0 = TOP + plot_height

@@ -107,9 +107,12 @@ class ReportPeriodForm(forms.Form):
     the house (empty: every house, side by side)."""
 
     start = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     house = forms.ModelChoiceField(
         label=_("House"),
         queryset=House.objects.none(),

@@ -43,7 +43,7 @@ from cards.selectors import (
     card_requests_visible_to,
     houses_run_by,
 )
-from providers.models import House, Person
+from providers.models import House, OfficeKind, Person
 
 LOCAL = ZoneInfo(settings.TIME_ZONE)
 TOP_PROVIDERS = 10
@@ -208,12 +208,13 @@ def report_for(
         .annotate(**metrics)
         .order_by("house__code")
     ]
-    by_office = [
-        _figures(row, key=row["office__kind"])
-        for row in requests.values("office__kind")
-        .annotate(**metrics)
-        .order_by("office__kind")
-    ]
+    by_office = sorted(
+        (
+            _figures(row, key=row["office__kind"])
+            for row in requests.values("office__kind").annotate(**metrics)
+        ),
+        key=lambda figures: OfficeKind.values.index(figures.key),
+    )
     per_day = {
         row["day"]: (row["blocked"], row["invalid"])
         for row in requests.annotate(day=TruncDate("created_at", tzinfo=LOCAL))

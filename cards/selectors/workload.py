@@ -11,7 +11,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from cards.models import CardRequest, Status
 from cards.permissions import Action, can_in_house
 from cards.selectors import QUEUE_WORK_STATUSES, card_requests_visible_to
-from providers.models import House, Person, Role
+from providers.models import House, OfficeKind, Person, Role
 
 CLAIMED_STATUSES = (Status.IN_PROGRESS, Status.NEEDS_INFO)
 IDLE_LIST_LENGTH = 50
@@ -68,8 +68,13 @@ def workload_by_office(*, actor: Person, house: House, now: datetime) -> list[di
     }
     return [
         {"office": office, **rows.get(office.kind, {})}
-        for office in house.offices.order_by("kind")
+        for office in offices_in_order(house)
     ]
+
+
+def offices_in_order(house: House) -> list:
+    """The house's offices: primary care, specialties, hospital."""
+    return sorted(house.offices.all(), key=lambda o: OfficeKind.values.index(o.kind))
 
 
 def assignable_people(*, house: House) -> QuerySet[Person]:

@@ -22,6 +22,7 @@ from cards.selectors.workload import (
     assignable_people,
     claimed_requests_for,
     idle_after,
+    offices_in_order,
     workload_by_office,
     workload_by_person,
 )
@@ -145,7 +146,7 @@ def offices(request):
     house, picker = _house(request, Action.MANAGE_OFFICES)
     forms = [
         (office, OfficeSettingsForm(initial=_settings_of(office), prefix=office.kind))
-        for office in house.offices.order_by("kind")
+        for office in offices_in_order(house)
     ]
     context = {"house": house, "picker": picker, "forms": forms}
     return render(request, "cards/supervise/offices.html", context)
@@ -179,7 +180,7 @@ def office_update(request, office_id):
             if other.pk == office.pk
             else OfficeSettingsForm(initial=_settings_of(other), prefix=other.kind),
         )
-        for other in office.house.offices.order_by("kind")
+        for other in offices_in_order(office.house)
     ]
     context = {"house": office.house, "picker": None, "forms": forms}
     return render(request, "cards/supervise/offices.html", context, status=400)
