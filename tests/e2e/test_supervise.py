@@ -142,10 +142,10 @@ def test_the_reports_page_with_charts_tables_and_export(new_page, tm, cj):
     assert page.locator("svg.chart").count() == 2
     assert page.locator("svg.chart rect").count() > 10
     assert "CAS Cluj" not in page.locator("main").inner_text()
-    page.locator("details summary").first.click()
-    assert page.locator("details table").first.is_visible()
     assert_accessible(page)
     shot(page, "reports-supervisor")
+    page.locator("details summary").first.click()
+    assert page.locator("details table").first.is_visible()
 
     with page.expect_download() as download:
         page.locator("a[href^='/reports/requests.csv']").click()
