@@ -364,3 +364,41 @@ def test_a_new_specialist_shows_on_the_workload(client, supervisor):
     response = client.get(reverse("supervise:workload"))
 
     assert newcomer in [load.person for load in response.context["people"]]
+
+
+def test_office_settings_ignore_fields_they_do_not_take(client, supervisor, cj):
+    office = Office.objects.get(house__code="TM", kind="primary")
+    client.force_login(supervisor)
+    form = _office_form(office, sla_minutes="75")
+    form.update({"primary-house": cj.pk, "primary-kind": "hospital", "primary-id": 1})
+
+    response = client.post(reverse("supervise:office_update", args=[office.pk]), form)
+
+    assert response.status_code == 302
+    office.refresh_from_db()
+    assert (office.house.code, office.kind, office.sla_minutes) == ("TM", "primary", 75)
+
+
+def test_the_workload_takes_the_same_queries_for_more_requests(
+    client, supervisor, specialist, other_specialist, provider_agent
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(supervisor)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("supervise:workload")).status_code == 200
+        return len(captured)
+
+    def claim_some(n):
+        for index in range(n):
+            card_request = CardRequestFactory(filed_by=provider_agent)
+            who = specialist if index % 2 else other_specialist
+            services.card_request_claim(actor=who, card_request=card_request)
+
+    claim_some(2)
+    few = queries()
+    claim_some(15)
+    assert queries() == few
