@@ -1,0 +1,122 @@
+"""Seed one benchmark database and get what the load needs: signed-in sessions
+(CAS staff verified with an authenticator code, as after a real sign-in), a
+provider's API token, real references, and the SQL queries each scenario makes
+(one request of each through the same app, in process).
+
+Run by bench.run in its own process, with DATABASE_URL naming the database:
+`python -m bench.prepare SIZE` prints JSON."""
+
+import json
+import os
+import sys
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+# The floor routes too (bench.urls), as gunicorn serves them.
+settings.ROOT_URLCONF = "bench.urls"
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from bench.scenarios import SCENARIOS  # noqa: E402
+from bench.seed import seed  # noqa: E402
+from cards.models import CardRequest  # noqa: E402
+from providers.middleware import LAST_ACTIVITY_KEY  # noqa: E402
+from providers.models import Person, Provider  # noqa: E402
+
+
+def _session(person: Person) -> str:
+    client = Client()
+    client.force_login(person)
+    if person.provider_id is None:
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=person, name="Benchmark", defaults={"confirmed": True}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[LAST_ACTIVITY_KEY] = int(time.time())
+        session.save()
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def _context() -> dict:
+    # The Timiș provider with most requests (its agent's "my requests", its token).
+    busiest = (
+        CardRequest.objects.filter(house__code="TM", provider__house__code="TM")
+        .values("provider_id")
+        .order_by("provider_id")
+        .annotate(n=django.db.models.Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    provider = Provider.objects.get(pk=busiest["provider_id"])
+    agent = provider.agents.get()
+    latest = CardRequest.objects.filter(provider=provider).order_by("-created_at")[0]
+    return {
+        "sessions": {
+            "specialist": _session(Person.objects.get(username="tm.primary1")),
+            "supervisor": _session(Person.objects.get(username="tm.supervisor")),
+            "operator": _session(Person.objects.get(username="tm.operator1")),
+            "agent": _session(agent),
+        },
+        "cookie_name": settings.SESSION_COOKIE_NAME,
+        "token": Token.objects.get_or_create(user=agent)[0].key,
+        "reference": latest.reference,
+        "lookup": provider.fiscal_code,
+        "max_pk": CardRequest.objects.order_by("-pk").values_list("pk", flat=True)[0],
+    }
+
+
+def _queries(context: dict) -> dict[str, int]:
+    """SQL queries of one request of each scenario (after one to warm caches)."""
+    counts = {}
+    rows = next(s for s in SCENARIOS if s.name == "refresh_changed")
+    spec = rows.request(context)
+    context["etag"] = Client(headers=spec["headers"]).get(spec["path"])["ETag"]
+    for scenario in SCENARIOS:
+        spec = scenario.request(context, n=10**15 + len(counts) * 10)
+        client = Client(headers={k: v for k, v in spec["headers"].items()})
+        call = client.post if spec["method"] == "POST" else client.get
+        kwargs = (
+            {"data": spec["body"], "content_type": "application/json"}
+            if (spec["method"] == "POST")
+            else {}
+        )
+        call(spec["path"], **kwargs)
+        spec = scenario.request(context, n=10**15 + len(counts) * 10 + 1)
+        kwargs = (
+            {"data": spec["body"], "content_type": "application/json"}
+            if (spec["method"] == "POST")
+            else {}
+        )
+        with CaptureQueriesContext(connection) as captured:
+            response = call(spec["path"], **kwargs)
+            if response.streaming:
+                b"".join(response.streaming_content)
+        counts[scenario.name] = len(captured)
+    return counts
+
+
+def main(size: int) -> None:
+    seeded = {}
+    if not CardRequest.objects.exists():
+        started = time.perf_counter()
+        seeded = seed(size=size, log=lambda line: print(line, file=sys.stderr))
+        seeded["seconds"] = round(time.perf_counter() - started, 1)
+    context = _context()
+    context["queries"] = _queries(context)
+    context["seeded"] = seeded
+    json.dump(context, sys.stdout)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

@@ -1,0 +1,249 @@
+"""`make bench`: for each size, a PostgreSQL database seeded with that many
+requests (bench.seed), the app under gunicorn on 127.0.0.1 with 2 workers as in
+production on this 2-core machine, and bounded load on each scenario from a
+separate process (bench.load). Prints, per scenario, requests/s, p50 and p99
+latency, SQL queries per request and the ratio to the one-query floor, and writes
+them to var/bench/.
+
+    python -m bench.run [--sizes 10000 1000000] [--seconds 8] [--concurrency 4]
+
+The databases (helpdesk_bench_<size>) are kept between runs: a second run skips
+the seeding (drop them with `--fresh`)."""
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+OUT = ROOT / "var" / "bench"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(database_url: str, port: int) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": env.get("SECRET_KEY", "bench-" + "0123456789" * 5),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            # Plain HTTP on loopback, as behind a TLS proxy.
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
+            # The load files and looks up far faster than people may.
+            "RATE_LIMIT_FILING": "",
+            "RATE_LIMIT_LOOKUP": "",
+            "WEB_CONCURRENCY": env.get("BENCH_WORKERS", "2"),
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            # No worker recycling mid-run (it would show as latency spikes).
+            "GUNICORN_MAX_REQUESTS": "0",
+            "STAFF_IDLE_TIMEOUT_SECONDS": "86400",
+        }
+    )
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+    return env
+
+
+def _psql_admin(base: str, sql: str) -> None:
+    url = urlsplit(base)
+    subprocess.run(
+        [
+            "psql",
+            "-q",
+            "-h",
+            url.hostname or "127.0.0.1",
+            "-p",
+            str(url.port or 5432),
+            "-U",
+            url.username or "postgres",
+            "-d",
+            "postgres",
+            "-c",
+            sql,
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def _wait_for(port: int, seconds: float = 30) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer on port {port}")
+
+
+def _etag(port: int, context: dict) -> str:
+    from bench.scenarios import SCENARIOS
+
+    spec = next(s for s in SCENARIOS if s.name == "refresh_changed").request(context)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", spec["path"], headers=spec["headers"])
+    response = connection.getresponse()
+    response.read()
+    if response.status != 200 or not response.getheader("ETag"):
+        raise SystemExit(f"/queue/rows/ answered {response.status} without an ETag")
+    return response.getheader("ETag")
+
+
+def _load(spec: dict) -> dict:
+    done = subprocess.run(
+        [PYTHON, "-m", "bench.load"],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def run_size(size: int, args) -> dict:
+    base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
+    name = f"helpdesk_bench_{size}"
+    database_url = f"{base.rstrip('/')}/{name}"
+    port = _free_port()
+    env = _env(database_url, port)
+    if args.fresh:
+        _psql_admin(base, f"DROP DATABASE IF EXISTS {name}")
+    try:
+        _psql_admin(base, f"CREATE DATABASE {name}")
+        print(f"[{size}] new database {name}", flush=True)
+    except subprocess.CalledProcessError:
+        print(f"[{size}] using the existing database {name}", flush=True)
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    started = time.perf_counter()
+    prepared = subprocess.run(
+        [PYTHON, "-m", "bench.prepare", str(size)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    sys.stderr.write(prepared.stderr)
+    context = json.loads(prepared.stdout)
+    print(f"[{size}] ready in {time.perf_counter() - started:.0f} s", flush=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    log = open(OUT / f"gunicorn-{size}.log", "w")  # noqa: SIM115 (kept while it runs)
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "bench.floor:app",
+            "-c",
+            str(ROOT / "docker" / "gunicorn.conf.py"),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    try:
+        _wait_for(port)
+        context["etag"] = _etag(port, context)
+        results = {}
+        from bench.scenarios import SCENARIOS
+
+        for scenario in SCENARIOS:
+            spec = scenario.request(context)
+            spec.update(
+                base_url=f"http://127.0.0.1:{port}",
+                seconds=args.seconds,
+                concurrency=args.concurrency,
+                start=size * 10 + len(results) * 10_000_000,
+            )
+            results[scenario.name] = _load(spec)
+            results[scenario.name]["queries"] = context["queries"][scenario.name]
+            print(
+                f"[{size}] {scenario.name}: {_line(results[scenario.name])}", flush=True
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+    return {"size": size, "seeded": context["seeded"], "results": results}
+
+
+def _line(result: dict) -> str:
+    return (
+        f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
+        f"p99 {result['p99_ms']:.1f} ms, statuses {result['statuses']}"
+    )
+
+
+def table(runs: list[dict]) -> str:
+    """The figures as a Markdown table, with the ratios the targets speak of."""
+    from bench.scenarios import SCENARIOS
+
+    sizes = [run["size"] for run in runs]
+    lines = [
+        "| scenario | size | req/s | p50 ms | p99 ms | queries | × one-query floor "
+        "| target | p99 vs smallest |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    first = runs[0]["results"]
+    for scenario in SCENARIOS:
+        for run in runs:
+            result = run["results"][scenario.name]
+            floor = run["results"]["one_query"]["rps"]
+            ratio = result["rps"] / floor if floor else 0
+            target = ""
+            if scenario.target is not None:
+                met = "met" if ratio >= scenario.target else "MISSED"
+                target = f"≥ {scenario.target:.2f}: {met}"
+            growth = result["p99_ms"] / first[scenario.name]["p99_ms"]
+            lines.append(
+                f"| {scenario.label} | {run['size']:,} | {result['rps']:.0f} "
+                f"| {result['p50_ms']:.1f} | {result['p99_ms']:.1f} "
+                f"| {result['queries']} | {ratio:.2f} | {target} "
+                f"| {growth:.2f}{' (target ≤ 1.30)' if run['size'] != sizes[0] else ''} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--fresh", action="store_true", help="seed the databases anew")
+    args = parser.parse_args()
+    runs = [run_size(size, args) for size in args.sizes]
+    text = table(runs)
+    print()
+    print(text)
+    OUT.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (OUT / f"results-{stamp}.json").write_text(json.dumps(runs, indent=1))
+    (OUT / f"results-{stamp}.md").write_text(text + "\n")
+    print(f"\nwritten: {OUT / f'results-{stamp}.md'} and .json")
+
+
+if __name__ == "__main__":
+    main()
