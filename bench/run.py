@@ -142,11 +142,11 @@ def run_size(size: int, args) -> dict:
         [PYTHON, "-m", "bench.prepare", str(size)],
         env=env,
         cwd=ROOT,
-        check=True,
         capture_output=True,
         text=True,
     )
     sys.stderr.write(prepared.stderr)
+    prepared.check_returncode()
     context = json.loads(prepared.stdout)
     print(f"[{size}] ready in {time.perf_counter() - started:.0f} s", flush=True)
     OUT.mkdir(parents=True, exist_ok=True)

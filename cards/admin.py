@@ -10,7 +10,7 @@ from cards.models import (
     IdentifierAccess,
     Notification,
 )
-from providers.models import Role
+from cards.permissions import Action, has_role_for
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -153,8 +153,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _is_national_admin(request) -> bool:
-        user = request.user
-        return user.is_active and getattr(user, "role", None) == Role.NATIONAL_ADMIN
+        return has_role_for(request.user, Action.MANAGE_ARTICLES)
 
     def has_module_permission(self, request):
         return self._is_national_admin(request)

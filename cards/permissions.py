@@ -36,6 +36,8 @@ class Action(StrEnum):
     REASSIGN = "reassign"
     VIEW_REPORTS = "view_reports"
     MANAGE_OFFICES = "manage_offices"
+    # Writing the help articles (the knowledge base).
+    MANAGE_ARTICLES = "manage_articles"
 
 
 AGENT = Role.PROVIDER_AGENT
@@ -64,6 +66,7 @@ ROLES_FOR_ACTION: dict[Action, frozenset[str]] = {
     Action.REASSIGN: frozenset({SUPERVISOR, ADMIN}),
     Action.VIEW_REPORTS: frozenset({SUPERVISOR, ADMIN}),
     Action.MANAGE_OFFICES: frozenset({SUPERVISOR, ADMIN}),
+    Action.MANAGE_ARTICLES: frozenset({ADMIN}),
 }
 
 # Actions on a claimed request that only its assignee (or a supervisor) may take.

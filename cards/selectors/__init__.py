@@ -292,3 +292,20 @@ def identifier_accesses_of(
             :ACCESSES_ON_DETAIL
         ]
     )
+
+
+# Help articles ---------------------------------------------------------------------
+from providers.selectors import fold_for_search  # noqa: E402
+
+
+def articles_matching(articles, *, query: str) -> list:
+    """The articles whose title or text, in the language shown, holds every word of
+    the query, case and diacritics ignored. An empty query finds them all."""
+    words = fold_for_search(query).split()
+    return [
+        article
+        for article in articles
+        if all(
+            word in fold_for_search(f"{article.title} {article.body}") for word in words
+        )
+    ]

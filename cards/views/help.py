@@ -9,7 +9,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
 from cards.models import Article
-from providers.selectors import fold_for_search
+from cards.selectors import articles_matching
 
 LEAD_WORDS = 30
 
@@ -18,19 +18,6 @@ def article_lead(article: Article) -> str:
     """The start of the article's first paragraph, for the list."""
     first = re.split(r"\r?\n[ \t]*\r?\n", article.body.strip(), maxsplit=1)[0]
     return Truncator(" ".join(first.split())).words(LEAD_WORDS)
-
-
-def articles_matching(articles, *, query: str) -> list[Article]:
-    """The articles whose title or text, in the language shown, holds every word of
-    the query, case and diacritics ignored. An empty query finds them all."""
-    words = fold_for_search(query).split()
-    return [
-        article
-        for article in articles
-        if all(
-            word in fold_for_search(f"{article.title} {article.body}") for word in words
-        )
-    ]
 
 
 @login_not_required

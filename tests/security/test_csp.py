@@ -184,6 +184,7 @@ def world(db):
             "reference": open_request.reference,
             ("portal:print", "reference"): closed.reference,
             "code": "CJ",
+            "slug": "pin-reset",
             "pk": str(notification.pk),
             "id": str(agent.pk),
         },
