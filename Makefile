@@ -6,7 +6,7 @@ PORT ?= 8000
 # The local run: embedded defaults (SQLite, tasks in process, email to the console).
 RUN_ENV := DEBUG=1
 
-.PHONY: run test lint check messages clean
+.PHONY: run test lint check messages bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + "): set PYTHON=python3.13")'
@@ -39,6 +39,10 @@ check: $(VENV)/.installed
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=helpdesk.example.ro \
 		$(PY) manage.py check --deploy --fail-level WARNING
+
+# The benchmark (PostgreSQL and Redis on 127.0.0.1; BENCH_ARGS="--sizes 10000" for one size).
+bench: $(VENV)/.installed
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Refresh the Romanian catalogue after changing user-facing text, then compile it.
 messages: $(VENV)/.installed

@@ -40,7 +40,7 @@ def _worker(spec, deadline, warm_until, counter, results, lock):
             response.read()
             status = response.status
             # As the page's script does: ask again with the version last seen.
-            if "If-None-Match" in headers and response.getheader("ETag"):
+            if spec.get("follow_etag") and response.getheader("ETag"):
                 headers["If-None-Match"] = response.getheader("ETag")
             if response.getheader("Connection", "").lower() == "close":
                 connection.close()

@@ -68,10 +68,13 @@ SCENARIOS = [
     Scenario(
         "refresh_unchanged",
         "queue live refresh, nothing changed (304)",
-        lambda c, n: _get(
-            "/queue/rows/",
-            {**_cookie(c, "specialist"), "If-None-Match": c.get("etag", '"-"')},
-        ),
+        lambda c, n: {
+            **_get(
+                "/queue/rows/",
+                {**_cookie(c, "specialist"), "If-None-Match": c.get("etag", '"-"')},
+            ),
+            "follow_etag": True,
+        },
         0.50,
     ),
     Scenario(

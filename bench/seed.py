@@ -174,7 +174,7 @@ SELECT
     o.id,
     bp.id,
     CASE WHEN t.purged THEN t.created + interval '92 days' END
-FROM generate_series(1, %(size)s) AS g
+FROM generate_series(1::bigint, %(size)s) AS g
 CROSS JOIN LATERAL (
     SELECT %(now)s::timestamptz - interval '1 second' * (g::float8 / %(size)s * %(span)s)
            AS created,
@@ -246,7 +246,7 @@ SELECT p.phone,
        '',
        c.at, c.at + interval '1 second' * (60 + g %% 300), c.at,
        p.house_id, bp.office_id, op.id, p.id
-FROM generate_series(1, %(calls)s) AS g
+FROM generate_series(1::bigint, %(calls)s) AS g
 CROSS JOIN LATERAL (
     SELECT date_trunc('day', %(now)s::timestamptz
                - interval '1 second' * (g::float8 / %(calls)s * %(span)s))
