@@ -28,6 +28,10 @@ def _cookie(context: dict, who: str) -> dict:
     return {"Cookie": f"{context['cookie_name']}={context['sessions'][who]}"}
 
 
+# What the queue page's script sends with its refresh.
+POLL = {"HX-Request": "true", "HX-Trigger": "queue-list"}
+
+
 def _get(path: str, headers: dict | None = None) -> dict:
     return {"method": "GET", "path": path, "headers": headers or {}, "body": None}
 
@@ -71,7 +75,11 @@ SCENARIOS = [
         lambda c, n: {
             **_get(
                 "/queue/rows/",
-                {**_cookie(c, "specialist"), "If-None-Match": c.get("etag", '"-"')},
+                {
+                    **_cookie(c, "specialist"),
+                    **POLL,
+                    "If-None-Match": c.get("etag", '"-"'),
+                },
             ),
             "follow_etag": True,
         },
@@ -81,7 +89,8 @@ SCENARIOS = [
         "refresh_changed",
         "queue live refresh, one request arrived",
         lambda c, n: _get(
-            "/queue/rows/", {**_cookie(c, "specialist"), "If-None-Match": '"stale"'}
+            "/queue/rows/",
+            {**_cookie(c, "specialist"), **POLL, "If-None-Match": '"stale"'},
         ),
         0.25,
     ),

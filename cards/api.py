@@ -6,7 +6,7 @@ import json
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -98,22 +98,30 @@ class CardRequestViewSet(
         self.check_object_permissions(self.request, card_request)
         return card_request
 
-    def _detail(self, card_request: CardRequest, http_status=status.HTTP_200_OK):
-        card_request = (
-            CardRequest.objects.select_related(
+    def _detail(
+        self,
+        card_request: CardRequest,
+        http_status=status.HTTP_200_OK,
+        *,
+        fetched: bool = False,
+    ):
+        """The request with its timeline and messages. A request just changed is
+        read again with its related rows; one `card_request_get_for` just fetched
+        (`fetched`) has them already and only gets its timeline and messages."""
+        if not fetched:
+            card_request = CardRequest.objects.select_related(
                 "house", "office", "provider", "location", "assignee", "filed_by"
-            )
-            .prefetch_related(
-                Prefetch(
-                    "events",
-                    Event.objects.select_related("actor", "from_house", "to_house"),
-                ),
-                Prefetch(
-                    "notifications",
-                    card_request_notifications_for(self.request.user),
-                ),
-            )
-            .get(pk=card_request.pk)
+            ).get(pk=card_request.pk)
+        prefetch_related_objects(
+            [card_request],
+            Prefetch(
+                "events",
+                Event.objects.select_related("actor", "from_house", "to_house"),
+            ),
+            Prefetch(
+                "notifications",
+                card_request_notifications_for(self.request.user),
+            ),
         )
         context = {**self.get_serializer_context(), "unmask": True}
         serializer = serializers.CardRequestDetailSerializer(
@@ -131,7 +139,7 @@ class CardRequestViewSet(
 
     @extend_schema(responses=serializers.CardRequestDetailSerializer)
     def retrieve(self, request, *args, **kwargs):
-        return self._detail(self.get_object())
+        return self._detail(self.get_object(), fetched=True)
 
     @extend_schema(
         request=serializers.CardRequestFileSerializer,
