@@ -92,10 +92,10 @@ def assignable_people(*, house: House) -> QuerySet[Person]:
 
 
 def workload_by_person(
-    *, actor: Person, house: House, now: datetime
+    *, actor: Person, house: House, now: datetime, people: list[Person]
 ) -> list[SpecialistLoad]:
-    """Per specialist and supervisor of the house: what they hold, how much of it
-    is idle and since when the oldest; one aggregate query, everyone listed."""
+    """Per person of `people` (the house's `assignable_people`): what they hold,
+    how much of it is idle and since when the oldest; one aggregate query."""
     idle_before = now - idle_after()
     held = {
         row["assignee_id"]: row
@@ -114,7 +114,7 @@ def workload_by_person(
         )
     }
     loads = []
-    for person in assignable_people(house=house):
+    for person in people:
         row = held.get(person.pk, {})
         loads.append(
             SpecialistLoad(

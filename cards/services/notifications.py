@@ -178,6 +178,17 @@ def _quoted(event: Event | None) -> Event | None:
     return event
 
 
+def notification_subject(notification: Notification) -> str:
+    """A message's subject alone, in the recipient's language (the messages page
+    lists subjects: it needs nothing but the request itself)."""
+    with translation.override(notification.language):
+        subject = render_to_string(
+            f"cards/notifications/{notification.template}_subject.txt",
+            {"card_request": notification.card_request},
+        )
+    return " ".join(subject.split())
+
+
 def notification_render(notification: Notification) -> tuple[str, str]:
     """Subject and text of a message, in the recipient's language. The card is named
     by its last 4 characters only."""

@@ -303,7 +303,7 @@ def notification_list(request):
         "card_request"
     )
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
-    items = [(n, services.notification_render(n)[0], _ago(n.created_at)) for n in page]
+    items = [(n, services.notification_subject(n), _ago(n.created_at)) for n in page]
     context = {"page": page, "items": items}
     return render(request, "cards/portal/notifications.html", context)
 

@@ -48,10 +48,9 @@ def _back(name: str, house: House) -> str:
     return f"{reverse(name)}?{urlencode({'house': house.code})}"
 
 
-def _reassign_forms(house: House, claimed) -> list[tuple]:
+def _reassign_forms(people, claimed) -> list[tuple]:
     """Each claimed request with a form listing who works its office (but the
     person holding it)."""
-    people = list(assignable_people(house=house))
     rows = []
     for card_request in claimed:
         eligible = [
@@ -71,12 +70,15 @@ def workload(request):
     house, picker = _house(request, Action.REASSIGN)
     now = timezone.now()
     claimed = claimed_requests_for(actor=request.user, house=house)
+    people = list(assignable_people(house=house))
     context = {
         "house": house,
         "picker": picker,
         "offices": workload_by_office(actor=request.user, house=house, now=now),
-        "people": workload_by_person(actor=request.user, house=house, now=now),
-        "claimed": _reassign_forms(house, claimed),
+        "people": workload_by_person(
+            actor=request.user, house=house, now=now, people=people
+        ),
+        "claimed": _reassign_forms(people, claimed),
         "idle_before": now - idle_after(),
         "idle_minutes": int(idle_after().total_seconds() // 60),
     }
