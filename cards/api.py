@@ -36,7 +36,7 @@ from cards.selectors import (
     card_requests_listed_for,
     card_requests_visible_to,
 )
-from cards.services.audit import identifier_access_record
+from cards.services.audit import identifier_shown
 from providers.models import House, OfficeKind, Provider
 from providers.validators import normalize_cui
 
@@ -128,13 +128,12 @@ class CardRequestViewSet(
             card_request, context=context
         )
         data = serializer.data
-        if serializers.identifier_shown_to(self.request.user, card_request):
-            identifier_access_record(
-                actor=self.request.user,
-                card_request=card_request,
-                channel=AccessChannel.API,
-                http_request=self.request,
-            )
+        identifier_shown(
+            actor=self.request.user,
+            card_request=card_request,
+            channel=AccessChannel.API,
+            http_request=self.request,
+        )
         return Response(data, status=http_status)
 
     @extend_schema(responses=serializers.CardRequestDetailSerializer)

@@ -160,14 +160,6 @@ class ProviderBriefSerializer(serializers.Serializer):
     fiscal_code = serializers.CharField()
 
 
-def identifier_shown_to(actor, card_request: CardRequest) -> bool:
-    """True when a detail response shows this actor the full identifier (and so
-    must be recorded as an access)."""
-    return bool(card_request.identifier) and can(
-        actor, Action.VIEW_IDENTIFIER, card_request
-    )
-
-
 class CardRequestSerializer(serializers.ModelSerializer):
     house = serializers.SlugRelatedField(slug_field="code", read_only=True)
     house_name = serializers.CharField(source="house.short_name")

@@ -114,15 +114,19 @@ class Report:
     top_providers: list[dict] = field(default_factory=list)
 
 
+def _reported_houses(actor: Person, houses: list[House]) -> QuerySet[House]:
+    """Those of `houses` the actor may report on."""
+    return houses_run_by(actor, Action.VIEW_REPORTS).filter(
+        pk__in=[h.pk for h in houses]
+    )
+
+
 def card_requests_reported_for(
     *, actor: Person, period: Period, houses: list[House]
 ) -> QuerySet[CardRequest]:
     """The visible requests now in these houses' queues, filed in the period."""
-    allowed = houses_run_by(actor, Action.VIEW_REPORTS).filter(
-        pk__in=[h.pk for h in houses]
-    )
     return card_requests_visible_to(actor).filter(
-        house__in=allowed,
+        house__in=_reported_houses(actor, houses),
         created_at__gte=period.start_at,
         created_at__lt=period.end_at,
     )
@@ -132,11 +136,8 @@ def calls_reported_for(
     *, actor: Person, period: Period, houses: list[House]
 ) -> QuerySet[Call]:
     """The visible calls on these houses' lines, started in the period."""
-    allowed = houses_run_by(actor, Action.VIEW_REPORTS).filter(
-        pk__in=[h.pk for h in houses]
-    )
     return calls_visible_to(actor).filter(
-        house__in=allowed,
+        house__in=_reported_houses(actor, houses),
         started_at__gte=period.start_at,
         started_at__lt=period.end_at,
     )

@@ -4,6 +4,7 @@ address. This function is the only writer; web views and the API call it right
 where they unmask. The row never holds the identifier itself."""
 
 from cards.models import AccessChannel, CardRequest, IdentifierAccess
+from cards.permissions import Action, can
 from helpdesk.network import client_address
 from providers.models import Person
 
@@ -37,4 +38,19 @@ def identifier_access_record(
         if http_request is not None
         else None,
         forwarded_for=(meta.get("HTTP_X_FORWARDED_FOR") or "")[:_FORWARDED_MAX],
+    )
+
+
+def identifier_shown(
+    *, actor: Person, card_request: CardRequest, channel: str, http_request
+) -> IdentifierAccess | None:
+    """After a page or an API detail was rendered for `actor`: record the access
+    when it showed the full identifier (to whom `VIEW_IDENTIFIER` allows it)."""
+    if not can(actor, Action.VIEW_IDENTIFIER, card_request):
+        return None
+    return identifier_access_record(
+        actor=actor,
+        card_request=card_request,
+        channel=channel,
+        http_request=http_request,
     )

@@ -33,13 +33,13 @@ from cards.models import (
     Source,
     Status,
 )
-from cards.permissions import Action, can, has_role_for
+from cards.permissions import Action, has_role_for
 from cards.selectors import (
     card_request_get_for,
     card_requests_listed_for,
     in_app_notifications_for,
 )
-from cards.services.audit import identifier_access_record
+from cards.services.audit import identifier_shown
 
 PAGE_SIZE = 25
 OPEN = "open"
@@ -197,13 +197,12 @@ def _request_page(request, card_request: CardRequest, context: dict, status=200)
     """Render the request's page; when it shows the full identifier (to the
     provider's own agent), record the access."""
     response = render(request, "cards/portal/request.html", context, status=status)
-    if can(request.user, Action.VIEW_IDENTIFIER, card_request):
-        identifier_access_record(
-            actor=request.user,
-            card_request=card_request,
-            channel=AccessChannel.WEB,
-            http_request=request,
-        )
+    identifier_shown(
+        actor=request.user,
+        card_request=card_request,
+        channel=AccessChannel.WEB,
+        http_request=request,
+    )
     return response
 
 

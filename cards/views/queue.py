@@ -43,7 +43,7 @@ from cards.selectors import (
     identifier_accesses_of,
     office_kinds_worked_by,
 )
-from cards.services.audit import identifier_access_record
+from cards.services.audit import identifier_shown
 
 PAGE_SIZE = 100
 FILTERS_ID = "queue-filters"  # the filter form; its htmx requests update the URL
@@ -239,14 +239,12 @@ def _detail(request, card_request, bound=None):
         else None,
     }
     response = render(request, "cards/queue/detail.html", context)
-    if can(request.user, Action.VIEW_IDENTIFIER, card_request):
-        # The page shows the full identifier (template tag identifier_for).
-        identifier_access_record(
-            actor=request.user,
-            card_request=card_request,
-            channel=AccessChannel.WEB,
-            http_request=request,
-        )
+    identifier_shown(
+        actor=request.user,
+        card_request=card_request,
+        channel=AccessChannel.WEB,
+        http_request=request,
+    )
     return response
 
 
