@@ -65,6 +65,9 @@ def test_every_scenario_is_answered_as_the_load_expects(seeded):
     assert json.dumps(context)
 
 
+# The live server needs committed data; the shipped houses are restored afterwards,
+# as for the end-to-end tests.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_load_driver_counts_requests_and_latencies(live_server):
     spec = {
         "base_url": live_server.url,
