@@ -19,6 +19,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cards.masking import masked_identifier
 from cards.models import CallOutcome, CallReason, Kind, Source, Status
 from cards.selectors import card_requests_visible_to
 from cards.selectors.reports import (
@@ -55,12 +56,6 @@ def _when(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _masked(identifier: str) -> str:
-    if not identifier:
-        return "—"
-    return "•" * (len(identifier) - 4) + identifier[-4:]
 
 
 def _person(first: str, last: str, username: str | None) -> str:
@@ -155,7 +150,7 @@ def card_requests_csv_rows(
                 labels["office"].get(office, office),
                 labels["kind"].get(kind, kind),
                 code,
-                _masked(identifier),
+                masked_identifier(identifier),
                 provider,
                 cui,
                 labels["source"].get(source, source),

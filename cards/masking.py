@@ -15,6 +15,14 @@ _CHUNKED_RUN = re.compile(
 _SEPARATOR = re.compile(r"([ .\-])")
 
 
+def masked_identifier(identifier: str) -> str:
+    """A CID or card number as lists show it: dots, then its last 4; "—" once
+    erased."""
+    if not identifier:
+        return "—"
+    return "•" * (len(identifier) - 4) + identifier[-4:]
+
+
 def _is_identifier(text: str) -> bool:
     return mask_identifiers(text) != text
 

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cards.masking import masked_identifier
 from providers.models import House, Location, Office, Provider
 
 
@@ -180,9 +181,7 @@ class CardRequest(models.Model):
 
     @property
     def masked_identifier(self) -> str:
-        if not self.identifier:
-            return "—"
-        return "•" * (len(self.identifier) - 4) + self.identifier[-4:]
+        return masked_identifier(self.identifier)
 
 
 class EventKind(models.TextChoices):

@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 from django import template
-from django.utils.translation import gettext as _
 
 from cards.models import CallOutcome
+from cards.templatetags.queue_tags import duration as queue_duration
 from providers.models import OfficeKind
 
 register = template.Library()
@@ -13,17 +13,11 @@ register = template.Library()
 
 @register.filter
 def duration(value: timedelta | None) -> str:
-    """ "35 min", "2 h 05 min", "3 d 4 h"; "—" when there is nothing to show."""
+    """The queue's short duration ("35 min", "2 h 5 min", "3 days"); "—" when
+    there is nothing to show."""
     if value is None:
         return "—"
-    minutes = round(value.total_seconds() / 60)
-    if minutes < 60:
-        return _("%(m)d min") % {"m": minutes}
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
-    days, hours = divmod(hours, 24)
-    return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    return queue_duration(value)
 
 
 @register.filter
