@@ -254,10 +254,18 @@ class CardRequestViewSet(
     ):
         card_request = self._object_for(action)
         data = self._validated(serializer_class)
-        updated = service(
-            actor=self.request.user, card_request=card_request, **data, **extra
+        return self._changed_and_shown(
+            lambda: service(
+                actor=self.request.user, card_request=card_request, **data, **extra
+            )
         )
-        return self._detail(updated)
+
+    def _changed_and_shown(self, change):
+        """The change, then its answer (which may record an identifier access), in
+        one transaction: the messages the change queues are published once both
+        are written, so a worker delivering them never holds up the answer."""
+        with transaction.atomic():
+            return self._detail(change())
 
     @extend_schema(request=None, responses=serializers.CardRequestDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -297,13 +305,15 @@ class CardRequestViewSet(
     def transfer(self, request, reference=None, format=None):
         card_request = self._object_for(Action.TRANSFER)
         data = self._validated(serializers.TransferSerializer)
-        updated = services.card_request_transfer(
-            actor=request.user,
-            card_request=card_request,
-            house=_house(data["house"], "house"),
-            note=data.get("note", ""),
+        house = _house(data["house"], "house")
+        return self._changed_and_shown(
+            lambda: services.card_request_transfer(
+                actor=request.user,
+                card_request=card_request,
+                house=house,
+                note=data.get("note", ""),
+            )
         )
-        return self._detail(updated)
 
     @extend_schema(
         request=serializers.AskInfoSerializer,
