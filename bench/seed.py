@@ -2,8 +2,11 @@
 generate_series: no row goes through Python), for the benchmark.
 
 `size` requests over the two years before now, spread over the 43 houses, their
-offices and 50 providers each; the last day's are still open (new, in progress,
-waiting for information, resolved), the rest closed or rejected, and those closed
+offices and 50 providers each. The newest OPEN_BACKLOG (a day of national volume
+at a million requests in two years) were filed in the last day and are still open
+(new, in progress, waiting for information, resolved), whatever the size: the
+backlog a queue shows comes from a day's work, not from the years behind it. The
+rest are closed or rejected, and those closed
 more than 90 days ago purged of their identifier, as the retention job leaves
 them. Each request has its timeline (filed, claimed, resolved, confirmed or
 rejected), closed ones their notifications (in the app and by email), and a third
@@ -28,6 +31,7 @@ PROVIDERS_PER_HOUSE = 50
 SPECIALISTS_PER_OFFICE = 3
 OPERATORS_PER_HOUSE = 2
 DAYS = 730
+OPEN_BACKLOG = 1400
 PASSWORD = "bench-password-not-for-production"  # noqa: S105 (a local benchmark)
 
 # Categories in proportion to the kinds of providers that read cards.
@@ -139,8 +143,9 @@ SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, code FROM providers_house;
 ANALYZE bench_provider; ANALYZE bench_specialist; ANALYZE bench_house;
 """
 
-# Requests: g = 1 is the newest. The last day's are open; older ones closed (9 in
-# 10), rejected, or (in the last week) resolved and not yet confirmed.
+# Requests: g = 1 is the newest. The first OPEN_BACKLOG were filed in the last day
+# and are open; older ones are closed (9 in 10), rejected, or (in the last week)
+# resolved and not yet confirmed.
 _REQUESTS = """
 INSERT INTO cards_cardrequest (reference, kind, error_code, identifier, source, status,
     priority, due_at, outcome, note, created_at, updated_at, resolved_at, closed_at,
@@ -176,14 +181,18 @@ SELECT
     CASE WHEN t.purged THEN t.created + interval '92 days' END
 FROM generate_series(1::bigint, %(size)s) AS g
 CROSS JOIN LATERAL (
-    SELECT %(now)s::timestamptz - interval '1 second' * (g::float8 / %(size)s * %(span)s)
+    SELECT CASE WHEN g <= %(open)s
+                THEN %(now)s::timestamptz - interval '1 second' * (g::float8 / %(open)s * 86400)
+                ELSE %(now)s::timestamptz - interval '1 day' - interval '1 second'
+                     * ((g - %(open)s)::float8 / greatest(%(size)s - %(open)s, 1)
+                        * (%(span)s - 86400)) END
            AS created,
            20 + (g * 7919) %% 400 AS work
 ) AS c
 CROSS JOIN LATERAL (
     SELECT c.created,
            c.work,
-           CASE WHEN %(now)s::timestamptz - c.created < interval '1 day' THEN
+           CASE WHEN g <= %(open)s THEN
                     (ARRAY['new', 'new', 'in_progress', 'needs_info', 'resolved'])
                     [1 + g %% 5]
                 WHEN %(now)s::timestamptz - c.created < interval '7 days'
@@ -285,6 +294,7 @@ def seed(*, size: int, log=print) -> dict[str, int]:
         "size": size,
         "now": now,
         "span": DAYS * 86400,
+        "open": min(size, OPEN_BACKLOG),
         "calls": max(size // 3, 1),
         "providers": House.objects.count() * PROVIDERS_PER_HOUSE,
     }
