@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.db.models.signals import post_delete, post_save
 
 
 class CardsConfig(AppConfig):
@@ -7,8 +8,20 @@ class CardsConfig(AppConfig):
 
     def ready(self) -> None:
         from cards.aggregates import register_sqlite_functions
+        from cards.models import CardRequest, Event
+        from cards.services import queue_versions
 
         # The reports' percentiles on the embedded SQLite database.
         connection_created.connect(
             register_sqlite_functions, dispatch_uid="cards_sqlite_functions"
+        )
+        # Any change to a house's requests moves its queue's version.
+        for name, signal in (("saved", post_save), ("deleted", post_delete)):
+            signal.connect(
+                queue_versions.on_card_request_saved,
+                sender=CardRequest,
+                dispatch_uid=f"queue_version_request_{name}",
+            )
+        post_save.connect(
+            queue_versions.on_event_saved, sender=Event, dispatch_uid="queue_version_event"
         )

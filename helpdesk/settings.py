@@ -170,6 +170,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The queue's polling answers from a version per house kept in the cache; only a
+# cache every process shares can hold it (cards.services.queue_versions).
+QUEUE_VERSIONS = env_bool("QUEUE_VERSIONS", bool(REDIS_URL))
 
 # CELERY
 # ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.http import quote_etag
+from django.utils.http import quote_etag, urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -44,6 +44,7 @@ from cards.selectors import (
     office_kinds_worked_by,
 )
 from cards.services.audit import identifier_shown
+from cards.services.queue_versions import queue_version_of
 
 PAGE_SIZE = 100
 FILTERS_ID = "queue-filters"  # the filter form; its htmx requests update the URL
@@ -199,20 +200,43 @@ def _page_number(request) -> str:
 def _rows_etag(request) -> str:
     """Changes when anything the rows response shows may have changed: the actor,
     language and filters, the listed and counted requests, and the minute (due
-    times and ages are shown to the minute). One aggregate query."""
-    form = _filter_form(request)
-    filters = form.filters()
-    counted = card_requests_queued_for(
-        actor=request.user, house_code=filters["house_code"]
-    ).filter(status__in=QUEUE_WORK_STATUSES)
-    listed = card_requests_queue_for(actor=request.user, **filters)
+    times and ages are shown to the minute). The requests are told by their
+    house's queue version where it covers them (the house's own queue), else by
+    one aggregate query."""
+    if not has_role_for(request.user, Action.CLAIM):
+        raise Forbidden
+    version = None
+    if request.GET.get("status") != QUEUE_TRANSFERRED:
+        version = queue_version_of(request.user.house_id)
+    if version is not None:
+        # The filters as sent, empty ones left out (the polling sends every field
+        # of the form): another spelling of the same ones only costs a render.
+        # The client's last render time does not change the rows.
+        query = [
+            (name, value)
+            for name, values in sorted(request.GET.lists())
+            if name not in ("since", "page")
+            for value in values
+            if value
+        ]
+        parts = [urlencode(query), _page_number(request), "v" + version]
+    else:
+        form = _filter_form(request)
+        filters = form.filters()
+        counted = card_requests_queued_for(
+            actor=request.user, house_code=filters["house_code"]
+        ).filter(status__in=QUEUE_WORK_STATUSES)
+        listed = card_requests_queue_for(actor=request.user, **filters)
+        parts = [
+            form.query(),
+            _page_number(request),
+            card_requests_queue_fingerprint(requests=listed | counted),
+        ]
     key = "|".join(
         [
             str(request.user.pk),
             get_language(),
-            form.query(),
-            _page_number(request),
-            card_requests_queue_fingerprint(requests=listed | counted),
+            *parts,
             timezone.now().strftime("%Y%m%d%H%M"),
         ]
     )

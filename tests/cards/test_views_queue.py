@@ -4,6 +4,7 @@ polled rows (304 while nothing changed), and the actions on a request's page."""
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils import timezone
 from cards import services
 from cards.models import Event, EventKind, Kind, Notification, Outcome, Priority, Status
 from providers.models import Category
+from cards.services.queue_versions import queue_version_of
 from tests.cards.factories import CardRequestFactory
 from tests.providers.factories import AgentFactory, ProviderFactory, house
 
@@ -320,8 +322,16 @@ def test_a_specialists_list_runs_a_bounded_number_of_queries(
 # The polled rows -------------------------------------------------------------------
 
 
-def test_unchanged_rows_answer_304_with_one_aggregate_query(
-    client, specialist, card_request
+@pytest.fixture(params=[False, True], ids=["fingerprint", "versions"])
+def queue_versions(request, settings):
+    """The polling told by the database's fingerprint, and by the queue versions
+    in the cache (on wherever the cache is shared)."""
+    settings.QUEUE_VERSIONS = request.param
+    return request.param
+
+
+def test_unchanged_rows_answer_304_from_one_cheap_check(
+    client, specialist, card_request, queue_versions
 ):
     client.force_login(specialist)
     first = client.get("/queue/rows/")
@@ -335,10 +345,17 @@ def test_unchanged_rows_answer_304_with_one_aggregate_query(
     assert again.status_code == 304
     assert again.content == b""
     assert again["Cache-Control"] == "no-cache, private"
-    # The session, the user, their authentication device (the session is verified
-    # with a code), their offices and the fingerprint: nothing per row.
-    assert len(captured) <= 5
-    assert sum("COUNT(" in q["sql"].upper() for q in captured) == 1
+    counts = sum("COUNT(" in q["sql"].upper() for q in captured)
+    if queue_versions:
+        # The session, the user and their authentication device (the session is
+        # verified with a code); the requests are not read at all.
+        assert len(captured) <= 3
+        assert counts == 0
+        assert not any("cards_cardrequest" in q["sql"] for q in captured)
+    else:
+        # ... and their offices and the fingerprint: nothing per row.
+        assert len(captured) <= 5
+        assert counts == 1
 
 
 def test_the_page_hands_the_polling_its_etag(client, specialist, card_request):
@@ -349,7 +366,7 @@ def test_the_page_hands_the_polling_its_etag(client, specialist, card_request):
 
 
 def test_rows_change_when_a_request_is_filed_claimed_or_filtered(
-    client, specialist, other_specialist, provider_agent, card_request
+    client, specialist, other_specialist, provider_agent, card_request, queue_versions
 ):
     client.force_login(specialist)
     etag = client.get("/queue/rows/")["ETag"]
@@ -368,6 +385,76 @@ def test_rows_change_when_a_request_is_filed_claimed_or_filtered(
         "/queue/rows/?kind=invalid", HTTP_IF_NONE_MATCH=claimed["ETag"]
     )
     assert filtered.status_code == 200
+
+
+def test_rows_change_when_a_request_leaves_the_house(
+    client, specialist, cj, card_request, queue_versions
+):
+    client.force_login(specialist)
+    etag = client.get("/queue/rows/")["ETag"]
+
+    services.card_request_transfer(actor=specialist, card_request=card_request, house=cj)
+
+    moved = client.get("/queue/rows/", HTTP_IF_NONE_MATCH=etag)
+    assert moved.status_code == 200
+    assert f"row-{card_request.reference}" not in moved.content.decode()
+    transferred = client.get(
+        "/queue/rows/?status=transferred", HTTP_IF_NONE_MATCH=moved["ETag"]
+    )
+    assert f"row-{card_request.reference}" in transferred.content.decode()
+
+
+def test_another_houses_requests_leave_the_rows_unchanged(
+    client, specialist, cj_specialist, card_request, queue_versions
+):
+    elsewhere = CardRequestFactory(house=cj_specialist.house)
+    client.force_login(specialist)
+    etag = client.get("/queue/rows/")["ETag"]
+
+    services.card_request_claim(actor=cj_specialist, card_request=elsewhere)
+    CardRequestFactory(house=cj_specialist.house)
+
+    assert client.get("/queue/rows/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_a_version_is_replaced_again_once_the_change_commits(
+    settings, specialist, card_request, django_capture_on_commit_callbacks
+):
+    settings.QUEUE_VERSIONS = True
+    house_id = card_request.house_id
+    before = queue_version_of(house_id)
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.card_request_claim(actor=specialist, card_request=card_request)
+        during = queue_version_of(house_id)
+    assert during != before
+    for callback in callbacks:
+        callback()
+    assert queue_version_of(house_id) not in (before, during)
+
+
+def test_the_polling_falls_back_to_the_database_when_the_cache_fails(
+    client, settings, specialist, provider_agent, card_request, monkeypatch
+):
+    settings.QUEUE_VERSIONS = True
+    client.force_login(specialist)
+    etag = client.get("/queue/rows/")["ETag"]
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set_many", down)
+    monkeypatch.setattr(cache, "delete_many", down)
+    # The version cannot be read: the fingerprint answers, and a change made
+    # while the cache is down is seen.
+    fallback = client.get("/queue/rows/", HTTP_IF_NONE_MATCH=etag)
+    assert fallback.status_code == 200
+    assert client.get(
+        "/queue/rows/", HTTP_IF_NONE_MATCH=fallback["ETag"]
+    ).status_code == 304
+    new = CardRequestFactory(filed_by=provider_agent)
+    filed = client.get("/queue/rows/", HTTP_IF_NONE_MATCH=fallback["ETag"])
+    assert f"row-{new.reference}" in filed.content.decode()
 
 
 def test_rows_announce_requests_new_since_the_last_render(
