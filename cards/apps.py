@@ -23,5 +23,7 @@ class CardsConfig(AppConfig):
                 dispatch_uid=f"queue_version_request_{name}",
             )
         post_save.connect(
-            queue_versions.on_event_saved, sender=Event, dispatch_uid="queue_version_event"
+            queue_versions.on_event_saved,
+            sender=Event,
+            dispatch_uid="queue_version_event",
         )

@@ -7,6 +7,7 @@ down), the caller falls back to the database's fingerprint.
 A token is replaced, never counted up: a version the cache lost comes back as a
 new one, so it can never repeat one a client still holds."""
 
+import contextlib
 import logging
 import secrets
 
@@ -36,10 +37,8 @@ def _replace(houses: set[int]) -> None:
         cache.set_many({_key(h): secrets.token_hex(8) for h in houses}, timeout=None)
     except Exception:  # the cache is down: the version it still holds must go
         logger.warning("queue versions not replaced for houses %s", sorted(houses))
-        try:
+        with contextlib.suppress(Exception):  # down for good: nobody reads it
             cache.delete_many([_key(h) for h in houses])
-        except Exception:  # noqa: S110 (down for good: nobody reads it either)
-            pass
 
 
 def queue_version_of(house_id: int | None) -> str | None:

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from cards import services
 from cards.models import Event, EventKind, Kind, Notification, Outcome, Priority, Status
-from providers.models import Category
 from cards.services.queue_versions import queue_version_of
+from providers.models import Category
 from tests.cards.factories import CardRequestFactory
 from tests.providers.factories import AgentFactory, ProviderFactory, house
 
@@ -393,7 +393,9 @@ def test_rows_change_when_a_request_leaves_the_house(
     client.force_login(specialist)
     etag = client.get("/queue/rows/")["ETag"]
 
-    services.card_request_transfer(actor=specialist, card_request=card_request, house=cj)
+    services.card_request_transfer(
+        actor=specialist, card_request=card_request, house=cj
+    )
 
     moved = client.get("/queue/rows/", HTTP_IF_NONE_MATCH=etag)
     assert moved.status_code == 200
@@ -449,9 +451,10 @@ def test_the_polling_falls_back_to_the_database_when_the_cache_fails(
     # while the cache is down is seen.
     fallback = client.get("/queue/rows/", HTTP_IF_NONE_MATCH=etag)
     assert fallback.status_code == 200
-    assert client.get(
-        "/queue/rows/", HTTP_IF_NONE_MATCH=fallback["ETag"]
-    ).status_code == 304
+    assert (
+        client.get("/queue/rows/", HTTP_IF_NONE_MATCH=fallback["ETag"]).status_code
+        == 304
+    )
     new = CardRequestFactory(filed_by=provider_agent)
     filed = client.get("/queue/rows/", HTTP_IF_NONE_MATCH=fallback["ETag"])
     assert f"row-{new.reference}" in filed.content.decode()
