@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cards.masking import masked_identifier
+from helpdesk.choices import ChoiceLabels
 from providers.models import House, Location, Office, Provider
 
 
@@ -64,7 +65,7 @@ CID_REGEX = r"^[0-9]{20}$"
 CARD_NUMBER_REGEX = r"^[A-Z0-9]{16}$"
 
 
-class CardRequest(models.Model):
+class CardRequest(ChoiceLabels, models.Model):
     """A request to unblock or clear one card, in the queue of the card's house."""
 
     reference = models.CharField(_("reference"), max_length=24, unique=True)
@@ -214,7 +215,7 @@ FIRST_ACTION_EVENTS = (
 )
 
 
-class Event(models.Model):
+class Event(ChoiceLabels, models.Model):
     """One change to a request. The timeline is append-only: rows are never edited."""
 
     card_request = models.ForeignKey(CardRequest, models.CASCADE, related_name="events")
@@ -266,7 +267,7 @@ class Template(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("Target time exceeded")
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """One message to one recipient on one channel: an outbox row, written in the
     transaction of the change it announces and delivered afterwards by a task."""
 
@@ -327,7 +328,7 @@ class CallOutcome(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Call(models.Model):
+class Call(ChoiceLabels, models.Model):
     """A phone call logged by an operator on a house's line."""
 
     operator = models.ForeignKey(
@@ -422,7 +423,7 @@ class IdentifierAccessQuerySet(models.QuerySet):
         raise AppendOnly("identifier access records are never deleted")
 
 
-class IdentifierAccess(models.Model):
+class IdentifierAccess(ChoiceLabels, models.Model):
     """One showing of a request's full CID or card number to one person: who, when,
     which request, through which channel and page, from which address. Append-only,
     and it never holds the identifier itself (the purge then has nothing to erase

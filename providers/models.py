@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.choices import ChoiceLabels
 from providers import validators
 
 
@@ -35,7 +36,7 @@ class OfficeKind(models.TextChoices):
     HOSPITAL = "hospital", _("Hospital and pre-hospital emergency care")
 
 
-class Office(models.Model):
+class Office(ChoiceLabels, models.Model):
     """One office per (house, kind), with the public line providers call."""
 
     house = models.ForeignKey(House, models.CASCADE, related_name="offices")
@@ -131,7 +132,7 @@ DEFAULT_OFFICE_FOR_CATEGORY: dict[str, str] = {
 }
 
 
-class CategoryRoute(models.Model):
+class CategoryRoute(ChoiceLabels, models.Model):
     """Which office of a house handles the cards read by a provider category."""
 
     house = models.ForeignKey(House, models.CASCADE, related_name="category_routes")
@@ -152,7 +153,7 @@ class CategoryRoute(models.Model):
         return f"{self.house.code} {self.category} → {self.office_kind}"
 
 
-class Provider(models.Model):
+class Provider(ChoiceLabels, models.Model):
     """A medical provider under contract with a house."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -230,7 +231,7 @@ class PersonManager(UserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
-class Person(AbstractUser):
+class Person(ChoiceLabels, AbstractUser):
     """A user with exactly one role, scoped to one provider or one house."""
 
     role = models.CharField(_("role"), max_length=20, choices=Role)
