@@ -241,6 +241,12 @@ class Event(ChoiceLabels, models.Model):
         indexes = [
             models.Index(fields=["card_request", "created_at"]),
             models.Index(fields=["from_house", "kind"], name="event_transferred_from"),
+            # The reports' reopen rate: is this request among the reopened ones.
+            models.Index(
+                fields=["card_request"],
+                condition=Q(kind=EventKind.REOPENED),
+                name="event_reopened",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -119,3 +119,16 @@ def test_docker_compose_accepts_the_file():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_benchmark_runs_under_the_production_planner_settings():
+    from bench.run import POSTGRES_SETTINGS
+
+    command = COMPOSE["services"]["postgres"]["command"]
+    assert command[0] == "postgres"
+    settings_given = dict(
+        arg.split("=", 1)
+        for flag, arg in zip(command[1::2], command[2::2], strict=True)
+        if flag == "-c"
+    )
+    assert settings_given == POSTGRES_SETTINGS
