@@ -49,14 +49,19 @@ def card_request_get_for(actor: Person, reference: str) -> CardRequest:
     same answer as for a reference that does not exist."""
     card_request = (
         card_requests_visible_to(actor)
-        .select_related(
-            "house", "office", "provider", "location", "assignee", "filed_by"
-        )
+        .select_related("house", "office", "provider", "location")
         .filter(reference=(reference or "").strip().upper())
         .first()
     )
     if card_request is None:
         raise Http404(_("No such request."))
+    # Its filer and assignee in a query of their own: joined too, PostgreSQL spent
+    # ten times longer planning the query (4 ms) than running it.
+    people = Person.objects.in_bulk(
+        {card_request.filed_by_id, card_request.assignee_id} - {None}
+    )
+    card_request.filed_by = people[card_request.filed_by_id]
+    card_request.assignee = people.get(card_request.assignee_id)
     return card_request
 
 
