@@ -138,6 +138,16 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "DB_PREPARED_STATEMENTS", True
+    ):
+        # Parameters sent apart from the SQL, and a statement run twice on a
+        # connection prepared: PostgreSQL then plans it once per connection
+        # rather than on every run (planning cost more than running most of
+        # the app's queries). Off for a transaction-mode connection pooler.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=2
+        )
 else:
     DATABASES = {
         "default": {
@@ -173,6 +183,12 @@ else:
 # The queue's polling answers from a version per house kept in the cache; only a
 # cache every process shares can hold it (cards.services.queue_versions).
 QUEUE_VERSIONS = env_bool("QUEUE_VERSIONS", bool(REDIS_URL))
+# Sessions in the database, read through the shared cache where there is one
+# (helpdesk.sessions); a cache per process could not see a sign-out in another.
+SESSION_ENGINE = (
+    "helpdesk.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
+SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 300)
 
 # CELERY
 # ------------------------------------------------------------------------------

@@ -5,16 +5,12 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from providers.models import Person
-
-DATABASE_SESSION_ENGINES = {
-    "django.contrib.sessions.backends.db",
-    "django.contrib.sessions.backends.cached_db",
-}
 
 
 def needs_two_factor(person) -> bool:
@@ -37,9 +33,9 @@ def person_sessions_end(*, person: Person) -> int:
     nothing they opened outlives a deactivation (even a later reactivation).
     Returns the number of sessions ended."""
     Token.objects.filter(user=person).delete()
-    if settings.SESSION_ENGINE not in DATABASE_SESSION_ENGINES:
-        return 0  # sessions not kept in the database: nothing to find them by
     store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store, DatabaseSessionStore):
+        return 0  # sessions not kept in the database: nothing to find them by
     wanted = str(person.pk)
     ended = 0
     sessions = Session.objects.filter(expire_date__gt=timezone.now())
