@@ -153,9 +153,10 @@ def card_request_list(request):
         status = ""
     else:
         requests = requests.filter(status__in=statuses)
-    page = Paginator(requests.select_related("house", "office"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    paginator = Paginator(requests.select_related("house", "office"), PAGE_SIZE)
+    # The counts per status are the list's size already: no second count.
+    paginator.count = sum(counts.get(s, 0) for s in statuses or counts)
+    page = paginator.get_page(request.GET.get("page"))
     filters = [("", _("All"), sum(counts.values()))]
     filters.append((OPEN, _("Open"), sum(counts.get(s, 0) for s in OPEN_STATUSES)))
     filters += [

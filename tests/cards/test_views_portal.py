@@ -385,6 +385,26 @@ def test_my_requests_are_paginated_by_25_in_few_queries(
     assert requests[0].reference not in first
 
 
+def test_a_filtered_list_counts_the_pages_of_its_own_requests(
+    agent_client, provider_agent
+):
+    CardRequestFactory.create_batch(26, filed_by=provider_agent)
+    rejected = CardRequestFactory.create_batch(
+        27, filed_by=provider_agent, status=Status.REJECTED
+    )
+
+    everything = page_of(agent_client.get("/requests/?page=3"))
+    only_rejected = page_of(agent_client.get("/requests/?status=rejected&page=2"))
+    open_ones = page_of(agent_client.get("/requests/?status=open&page=2"))
+
+    assert "Page 3 of 3" in everything
+    assert "Page 2 of 2" in only_rejected
+    assert only_rejected.count('href="/requests/TM-') == 2
+    assert rejected[0].reference in only_rejected
+    assert "Page 2 of 2" in open_ones
+    assert open_ones.count('href="/requests/TM-') == 1
+
+
 def test_my_requests_without_any_invites_a_first_request(agent_client):
     page = page_of(agent_client.get("/requests/"))
     assert "No requests yet" in page
