@@ -47,14 +47,15 @@ def card_requests_listed_for(actor: Person) -> QuerySet[CardRequest]:
 def card_request_get_for(actor: Person, reference: str) -> CardRequest:
     """The request with this reference if the actor may see it; otherwise 404, the
     same answer as for a reference that does not exist."""
-    card_request = (
-        card_requests_visible_to(actor)
-        .select_related("house", "office", "provider", "location")
-        .filter(reference=(reference or "").strip().upper())
-        .first()
-    )
-    if card_request is None:
-        raise Http404(_("No such request."))
+    try:
+        # get(): no ordering to plan and sort for the one row a reference names.
+        card_request = (
+            card_requests_visible_to(actor)
+            .select_related("house", "office", "provider", "location")
+            .get(reference=(reference or "").strip().upper())
+        )
+    except CardRequest.DoesNotExist:
+        raise Http404(_("No such request.")) from None
     # Its filer and assignee in a query of their own: joined too, PostgreSQL spent
     # ten times longer planning the query (4 ms) than running it.
     people = Person.objects.in_bulk(
