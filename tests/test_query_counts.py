@@ -432,12 +432,16 @@ QUEUE_QUERIES = [
 
 
 def queue_ceiling(path, role, query) -> int:
-    """Measured: the rows 9 queries (the actor's offices, the list's count and
-    page, the summary's aggregate, the ETag's aggregate, and the 4 of every staff
-    page), the page 10 (the house its heading names, or a national admin's house
-    picker). A national admin picking a house: 2 more (the house, looked up by the
-    view's filter form and again by the ETag's)."""
-    measured = {"/queue/": 10, "/queue/rows/": 9}[path]
+    """Measured: the rows 8 queries (the actor's offices, the list's page, the
+    summary's aggregate, the ETag's aggregate, and the 4 of every staff page), the
+    page 9 (the house its heading names, or a national admin's house picker). The
+    summary's counts per office and status are the list's length; a list narrowed
+    further (by kind, assignee or age) or the transferred-away list: 1 more, its
+    own count. A national admin picking a house: 2 more (the house, looked up by
+    the view's filter form and again by the ETag's)."""
+    measured = {"/queue/": 9, "/queue/rows/": 8}[path]
+    if any(narrowed in query for narrowed in ("kind=", "assignee=", "transferred")):
+        measured += 1
     if role == "admin" and "house=" in query:
         measured += 2
     return measured

@@ -100,23 +100,33 @@ def _link(base: QueryDict, **chosen: str) -> str:
     return "?" + query.urlencode()
 
 
-def _summary(request, form: QueueFilterForm) -> dict:
+def _listed_count(counts: dict, filters: dict) -> int | None:
+    """The list's length when the open-work counts already hold it: open work,
+    filtered by office and status only; None when other filters narrow it."""
+    status = filters["status"]
+    if status and status not in QUEUE_WORK_STATUSES:
+        return None
+    if filters["kind"] or filters["older_than"] or filters["assignee"]:
+        return None
+    return _tally(counts, office=filters["office_kind"], status=status)[0]
+
+
+def _tally(counts: dict, *, office: str = "", status: str = "") -> tuple[int, int]:
+    """(count, overdue) of the open work in this office and status ("": any)."""
+    cells = [
+        value
+        for (kind, state), value in counts.items()
+        if office in ("", kind) and status in ("", state)
+    ]
+    return sum(c[0] for c in cells), sum(c[1] for c in cells)
+
+
+def _summary(request, form: QueueFilterForm, counts: dict) -> dict:
     """Open work per office (the tabs) and per status within the chosen office:
     each entry's (count, overdue) and the link that filters on it."""
     filters = form.filters()
-    counts = card_request_counts_for(
-        actor=request.user, house_code=filters["house_code"]
-    )
     office, status = filters["office_kind"], filters["status"]
     base = QueryDict(form.query(), mutable=True)
-
-    def tally(*, office: str = "", status: str = "") -> tuple[int, int]:
-        cells = [
-            value
-            for (kind, state), value in counts.items()
-            if office in ("", kind) and status in ("", state)
-        ]
-        return sum(c[0] for c in cells), sum(c[1] for c in cells)
 
     tabs = []
     if "office" in form.fields:
@@ -127,14 +137,20 @@ def _summary(request, form: QueueFilterForm) -> dict:
     states += [(value, Status(value).label) for value in QUEUE_WORK_STATUSES]
     return {
         "tabs": [
-            _entry(kind, label, tally(office=kind), _link(base, office=kind), office)
+            _entry(
+                kind,
+                label,
+                _tally(counts, office=kind),
+                _link(base, office=kind),
+                office,
+            )
             for kind, label in tabs
         ],
         "statuses": [
             _entry(
                 value,
                 label,
-                tally(office=office, status=value),
+                _tally(counts, office=office, status=value),
                 _link(base, status=value),
                 status,
             )
@@ -170,8 +186,18 @@ def _rows_context(request, form: QueueFilterForm) -> dict:
     """The list (one page, most urgent first), what is new since the client's last
     render, and the summary."""
     now = timezone.now()
-    requests = card_requests_queue_for(actor=request.user, **form.filters())
-    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.filters()
+    counts = card_request_counts_for(
+        actor=request.user, house_code=filters["house_code"]
+    )
+    paginator = Paginator(
+        card_requests_queue_for(actor=request.user, **filters), PAGE_SIZE
+    )
+    listed = _listed_count(counts, filters)
+    if listed is not None:
+        # The counts per office and status are the list's size already.
+        paginator.count = listed
+    page = paginator.get_page(request.GET.get("page"))
     since = _since(request)
     fresh = {
         row.reference
@@ -183,11 +209,11 @@ def _rows_context(request, form: QueueFilterForm) -> dict:
         "page": page,
         "fresh": fresh,
         "rendered_at": now,
-        "summary": _summary(request, form),
+        "summary": _summary(request, form, counts),
         "filtered": bool(form.query()),
         # Columns that tell rows apart only when they can differ.
         "show_house": request.user.house_id is None
-        or form.filters()["status"] == QUEUE_TRANSFERRED,
+        or filters["status"] == QUEUE_TRANSFERRED,
         "show_office": "office" in form.fields,
     }
 

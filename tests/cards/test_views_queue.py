@@ -289,6 +289,42 @@ def test_the_list_is_capped_with_a_link_to_the_next_page(
     assert f"row-{requests[0].reference}" not in second
 
 
+@pytest.mark.parametrize(
+    "query, listed",
+    [
+        ("", 5),  # open work: not the closed one
+        ("?status=new", 4),
+        ("?status=in_progress", 1),
+        ("?office=primary", 4),
+        ("?office=hospital&status=new", 1),
+        ("?office=hospital&status=needs_info", 0),
+        ("?status=closed", 1),
+        ("?kind=invalid", 1),
+        ("?assignee=mine", 1),
+        ("?assignee=none&office=primary", 3),
+    ],
+)
+def test_the_list_says_how_many_it_holds_under_any_filter(
+    client, supervisor, specialist, monkeypatch, query, listed
+):
+    monkeypatch.setattr("cards.views.queue.PAGE_SIZE", 2)
+    CardRequestFactory.create_batch(2)
+    CardRequestFactory(kind=Kind.INVALID)
+    services.card_request_claim(actor=supervisor, card_request=CardRequestFactory())
+    hospital_request()
+    CardRequestFactory(status=Status.CLOSED)
+    client.force_login(supervisor)
+
+    html = page(client, "/queue/" + query)
+
+    shown = min(listed, 2)
+    if listed > 1:
+        assert f"Showing 1–{shown} of {listed} requests" in html
+    elif listed == 1:
+        assert "1 request" in html
+    assert html.count('id="row-') == shown
+
+
 @pytest.mark.parametrize("url", ["/queue/", "/queue/rows/"])
 def test_the_list_runs_the_same_queries_for_3_or_30_rows(
     client, supervisor, specialist, url
