@@ -22,6 +22,7 @@ from cards.models import (
     Status,
 )
 from cards.permissions import Action, can, has_role_for
+from helpdesk.api import ModelSerializer
 
 _PIN_FIELD = re.compile(r"(^|_)pin(_|$)", re.IGNORECASE)
 
@@ -123,7 +124,7 @@ class MaskedTextField(serializers.CharField):
         return mask_text(super().to_representation(value))
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     actor = serializers.StringRelatedField()
     text = MaskedTextField()
     from_house = serializers.SlugRelatedField(
@@ -149,7 +150,7 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     class Meta:
         model = Notification
         fields = ["channel", "template", "status", "attempts", "created_at", "sent_at"]
@@ -160,7 +161,7 @@ class ProviderBriefSerializer(serializers.Serializer):
     fiscal_code = serializers.CharField()
 
 
-class CardRequestSerializer(serializers.ModelSerializer):
+class CardRequestSerializer(ModelSerializer):
     house = serializers.SlugRelatedField(slug_field="code", read_only=True)
     house_name = serializers.CharField(source="house.short_name")
     office = serializers.CharField(source="office.kind")
@@ -287,7 +288,7 @@ class CallInputSerializer(StrictSerializer):
     )
 
 
-class CallSerializer(serializers.ModelSerializer):
+class CallSerializer(ModelSerializer):
     operator = serializers.StringRelatedField()
     house = serializers.SlugRelatedField(slug_field="code", read_only=True)
     office = serializers.CharField(source="office.kind", default=None, allow_null=True)

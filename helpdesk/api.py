@@ -1,8 +1,11 @@
-"""API-wide pieces: the one exception handler and the pagination."""
+"""API-wide pieces: the one exception handler, the pagination, and the model
+serializer every output shape builds on."""
+
+import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -22,6 +25,21 @@ class Pagination(PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """A model serializer that reads its model once: DRF builds the fields by
+    introspecting the model on every instantiation (every response); here the
+    fields built for a class are kept, and each serializer gets copies of them, as
+    DRF gives each one copies of the declared fields."""
+
+    _built_fields: dict[type, dict] = {}
+
+    def get_fields(self):
+        cls = type(self)
+        if cls not in self._built_fields:
+            self._built_fields[cls] = super().get_fields()
+        return copy.deepcopy(self._built_fields[cls])
 
 
 def exception_handler(exc, context):

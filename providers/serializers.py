@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from helpdesk.api import ModelSerializer
 from providers.models import House, Office, Provider
 
 
-class OfficeSerializer(serializers.ModelSerializer):
+class OfficeSerializer(ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display")
 
     class Meta:
@@ -11,7 +12,7 @@ class OfficeSerializer(serializers.ModelSerializer):
         fields = ["kind", "kind_label", "name", "phones", "email", "hours"]
 
 
-class HouseSerializer(serializers.ModelSerializer):
+class HouseSerializer(ModelSerializer):
     offices = OfficeSerializer(many=True, read_only=True)
 
     class Meta:
@@ -19,7 +20,7 @@ class HouseSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "short_name", "website", "email", "offices"]
 
 
-class ProviderSerializer(serializers.ModelSerializer):
+class ProviderSerializer(ModelSerializer):
     house = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category_label = serializers.CharField(source="get_category_display")
     office = serializers.SerializerMethodField()

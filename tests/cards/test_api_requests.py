@@ -48,6 +48,22 @@ def test_the_specialist_working_it_sees_the_full_cid(
     assert api(other_specialist).get(url).json()["cid"] == MASKED
 
 
+def test_who_works_a_request_is_shown_to_the_cas_only(
+    api, card_request, provider_agent, specialist, supervisor
+):
+    services.card_request_claim(actor=specialist, card_request=card_request)
+    url = f"/api/v1/requests/{card_request.reference}/"
+    provider, cas = api(provider_agent), api(supervisor)
+    # In turn: what one response leaves out is still there in the next one.
+    for _ in range(2):
+        for client, shown in ((provider, False), (cas, True)):
+            detail = client.get(url).json()
+            listed = client.get("/api/v1/requests/").json()["results"][0]
+            assert ("assignee" in detail) is ("assignee" in listed) is shown
+            if shown:
+                assert detail["assignee"] == listed["assignee"] == str(specialist)
+
+
 def test_card_numbers_are_masked_too(api, provider_agent, supervisor):
     card_request = CardRequestFactory(
         filed_by=provider_agent, kind=Kind.INVALID, identifier="RO1A2B3C4D5E6F70"
