@@ -357,10 +357,10 @@ def test_my_requests(client, desk, counted, query, ceiling):
 @pytest.mark.parametrize(
     ("page", "ceiling"),
     [
-        # Measured 7: the request, its filer and assignee, its timeline, the
-        # access record written.
-        ("", 7),
-        ("print/", 5),  # measured 5
+        # Measured 6: the request with its filer and assignee, its timeline,
+        # the access record written.
+        ("", 6),
+        ("print/", 4),  # measured 4
     ],
 )
 def test_a_resolved_requests_page_and_printable_sheet(
@@ -494,10 +494,10 @@ def test_the_polled_rows_unchanged(client, desk, counted, role, query):
 @pytest.mark.parametrize(
     ("role", "ceiling"),
     [
-        # Measured 10: the actor's offices, the request, its filer and assignee,
-        # its timeline, the access record written.
-        ("specialist", 10),
-        ("supervisor", 11),  # measured 11: the access records shown too
+        # Measured 9: the actor's offices, the request with its filer and
+        # assignee, its timeline, the access record written.
+        ("specialist", 9),
+        ("supervisor", 10),  # measured 10: the access records shown too
     ],
 )
 def test_the_request_desk(client, desk, counted, role, ceiling):
@@ -615,11 +615,11 @@ def test_api_requests(api, desk, counted, role, query, ceiling):
 @pytest.mark.parametrize(
     ("role", "end", "ceiling"),
     [
-        # Measured 6: the request (twice: in scope, then with its relations), its
-        # events, its notifications, the access record written.
-        ("agent", "resolved", 6),
-        ("specialist", "claimed", 8),  # measured 8: its assignee
-        ("supervisor", "claimed", 8),  # measured 8: its assignee
+        # Measured 5: the token (with its user), the request with its relations,
+        # its events, its notifications, the access record written.
+        ("agent", "resolved", 5),
+        ("specialist", "claimed", 7),  # measured 7: a session and a device
+        ("supervisor", "claimed", 7),  # measured 7
     ],
 )
 def test_api_request(api, desk, counted, role, end, ceiling):
@@ -661,9 +661,9 @@ def test_api_filing(api, desk, counted, key, ceiling):
 @pytest.mark.parametrize(
     ("action", "ceiling"),
     [
-        ("claim", 17),  # measured 17: 15, and the savepoint of the change inside
+        ("claim", 16),  # measured 16, with the savepoint of the change inside
         # the transaction it shares with its answer
-        ("resolve", 20),  # measured 20: the provider's notifications written too
+        ("resolve", 19),  # measured 19: the provider's notifications written too
     ],
 )
 def test_api_transitions(api, desk, counted, action, ceiling):

@@ -49,20 +49,17 @@ def card_request_get_for(actor: Person, reference: str) -> CardRequest:
     same answer as for a reference that does not exist."""
     try:
         # get(): no ordering to plan and sort for the one row a reference names.
+        # Its filer and assignee joined: planned once per connection (a prepared
+        # statement), then one query less on every read.
         card_request = (
             card_requests_visible_to(actor)
-            .select_related("house", "office", "provider", "location")
+            .select_related(
+                "house", "office", "provider", "location", "filed_by", "assignee"
+            )
             .get(reference=(reference or "").strip().upper())
         )
     except CardRequest.DoesNotExist:
         raise Http404(_("No such request.")) from None
-    # Its filer and assignee in a query of their own: joined too, PostgreSQL spent
-    # ten times longer planning the query (4 ms) than running it.
-    people = Person.objects.in_bulk(
-        {card_request.filed_by_id, card_request.assignee_id} - {None}
-    )
-    card_request.filed_by = people[card_request.filed_by_id]
-    card_request.assignee = people.get(card_request.assignee_id)
     return card_request
 
 
