@@ -6,8 +6,11 @@ latency, SQL queries per request and the ratio to the one-query floor, and write
 them to var/bench/.
 
     python -m bench.run [--sizes 10000 1000000] [--seconds 8] [--concurrency 4]
+                        [--rounds 1] [--fresh]
 
-The databases (helpdesk_bench_<size>) are kept between runs: a second run skips
+Every size's server runs for the whole measure, and each scenario is measured at
+every size in turn (and round after round with --rounds, each figure then the
+median of its rounds). The databases (helpdesk_bench_<size>) are kept between runs: a second run skips
 the seeding (drop them with `--fresh`)."""
 
 import argparse
@@ -16,6 +19,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -122,7 +126,9 @@ def _load(spec: dict) -> dict:
     return json.loads(done.stdout)
 
 
-def run_size(size: int, args) -> dict:
+def start_size(size: int, args) -> dict:
+    """The size's database (created, migrated and seeded unless kept from an
+    earlier run), its sessions and query counts, and its gunicorn answering."""
     base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
     name = f"helpdesk_bench_{size}"
     database_url = f"{base.rstrip('/')}/{name}"
@@ -171,32 +177,71 @@ def run_size(size: int, args) -> dict:
         stderr=log,
         start_new_session=True,
     )
+    started = {"size": size, "context": context, "port": port, "server": server}
     try:
         _wait_for(port)
         context["etag"] = _etag(port, context)
-        results = {}
-        from bench.scenarios import SCENARIOS
+    except BaseException:
+        stop_size(started, log)
+        raise
+    started["log"] = log
+    return started
 
-        for scenario in SCENARIOS:
-            spec = scenario.request(context)
-            spec.update(
-                base_url=f"http://127.0.0.1:{port}",
-                seconds=args.seconds,
-                concurrency=args.concurrency,
-                # Card numbers no earlier run filed (a card filed again while its
-                # request is open answers that request, not a new one).
-                start=time.time_ns() // 1000 % 10**14,
-            )
-            results[scenario.name] = _load(spec)
-            results[scenario.name]["queries"] = context["queries"][scenario.name]
-            print(
-                f"[{size}] {scenario.name}: {_line(results[scenario.name])}", flush=True
-            )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
-    return {"size": size, "seeded": context["seeded"], "results": results}
+
+def stop_size(started: dict, log=None) -> None:
+    os.killpg(started["server"].pid, signal.SIGTERM)
+    started["server"].wait(timeout=30)
+    (log or started["log"]).close()
+
+
+def median_of(rounds: list[dict]) -> dict:
+    """One scenario's figures over its rounds: the median of each."""
+    middle = {
+        key: statistics.median(result[key] for result in rounds)
+        for key in ("rps", "p50_ms", "p99_ms")
+    }
+    statuses: dict[str, int] = {}
+    for result in rounds:
+        for code, n in result["statuses"].items():
+            statuses[code] = statuses.get(code, 0) + n
+    return {**rounds[0], **middle, "statuses": statuses, "rounds": len(rounds)}
+
+
+def measure(started: list[dict], args) -> list[dict]:
+    """Each scenario at every size in turn, round after round: the sizes are
+    measured within the same minute, so that the machine's own drift (its
+    floors move by a third from one minute to the next here) does not pass for
+    a difference between sizes."""
+    from bench.scenarios import SCENARIOS
+
+    results: dict[int, dict] = {one["size"]: {} for one in started}
+    for scenario in SCENARIOS:
+        rounds: dict[int, list] = {one["size"]: [] for one in started}
+        for _ in range(args.rounds):
+            for one in started:
+                spec = scenario.request(one["context"])
+                spec.update(
+                    base_url=f"http://127.0.0.1:{one['port']}",
+                    seconds=args.seconds,
+                    concurrency=args.concurrency,
+                    # Card numbers no earlier run filed (a card filed again while
+                    # its request is open answers that request, not a new one).
+                    start=time.time_ns() // 1000 % 10**14,
+                )
+                rounds[one["size"]].append(_load(spec))
+        for one in started:
+            size = one["size"]
+            result = results[size][scenario.name] = median_of(rounds[size])
+            result["queries"] = one["context"]["queries"][scenario.name]
+            print(f"[{size}] {scenario.name}: {_line(result)}", flush=True)
+    return [
+        {
+            "size": one["size"],
+            "seeded": one["context"]["seeded"],
+            "results": results[one["size"]],
+        }
+        for one in started
+    ]
 
 
 def _line(result: dict) -> str:
@@ -241,9 +286,19 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="runs of each scenario (the median)"
+    )
     parser.add_argument("--fresh", action="store_true", help="seed the databases anew")
     args = parser.parse_args()
-    runs = [run_size(size, args) for size in args.sizes]
+    started = []
+    try:
+        for size in args.sizes:
+            started.append(start_size(size, args))
+        runs = measure(started, args)
+    finally:
+        for one in started:
+            stop_size(one)
     text = table(runs)
     print()
     print(text)

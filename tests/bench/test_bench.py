@@ -82,3 +82,54 @@ def test_the_load_driver_counts_requests_and_latencies(live_server):
     assert result["statuses"] == {"200": result["requests"]}
     assert 0 < result["p50_ms"] <= result["p99_ms"]
     assert settings.ROOT_URLCONF
+
+
+def test_each_scenario_is_measured_at_every_size_in_turn(monkeypatch):
+    """The sizes alternate within each scenario, round after round, and each
+    figure is the median of its rounds (statuses summed)."""
+    from argparse import Namespace
+
+    from bench import run
+
+    calls = []
+
+    def fake_load(spec):
+        calls.append(spec["base_url"])
+        n = len(calls)
+        return {"rps": n, "p50_ms": n, "p99_ms": 10 * n, "statuses": {"200": 1}}
+
+    monkeypatch.setattr(run, "_load", fake_load)
+    queries = {scenario.name: 3 for scenario in SCENARIOS}
+    context = {**_scenario_context(), "etag": '"x"', "queries": queries, "seeded": {}}
+    started = [
+        {"size": size, "port": port, "context": context}
+        for size, port in ((10, 8001), (20, 8002))
+    ]
+
+    runs = run.measure(started, Namespace(rounds=3, seconds=1, concurrency=1))
+
+    first = calls[:6]
+    assert first == [f"http://127.0.0.1:{port}" for port in (8001, 8002) * 3]
+    assert len(calls) == 6 * len(SCENARIOS)
+    first_scenario = SCENARIOS[0].name
+    figures = {one["size"]: one["results"][first_scenario] for one in runs}
+    # Its calls 1, 3, 5 went to size 10; 2, 4, 6 to size 20.
+    assert figures[10]["rps"] == 3 and figures[20]["rps"] == 4
+    assert figures[10]["p99_ms"] == 30 and figures[20]["p99_ms"] == 40
+    assert figures[10]["statuses"] == {"200": 3} and figures[10]["rounds"] == 3
+    assert figures[10]["queries"] == 3
+    assert "| 1.33 (target ≤ 1.30) |" in run.table(runs).splitlines()[3]
+
+
+def _scenario_context() -> dict:
+    """What the scenarios read from the prepared context, with made-up values."""
+    return {
+        "sessions": {
+            role: "s" for role in ("specialist", "supervisor", "operator", "agent")
+        },
+        "cookie_name": "sessionid",
+        "token": "t",
+        "reference": "TM-2612-00001",
+        "lookup": "RO1",
+        "max_pk": 1,
+    }
