@@ -177,21 +177,26 @@ def start_size(size: int, args) -> dict:
         stderr=log,
         start_new_session=True,
     )
-    started = {"size": size, "context": context, "port": port, "server": server}
+    started = {
+        "size": size,
+        "context": context,
+        "port": port,
+        "server": server,
+        "log": log,
+    }
     try:
         _wait_for(port)
         context["etag"] = _etag(port, context)
     except BaseException:
-        stop_size(started, log)
+        stop_size(started)
         raise
-    started["log"] = log
     return started
 
 
-def stop_size(started: dict, log=None) -> None:
+def stop_size(started: dict) -> None:
     os.killpg(started["server"].pid, signal.SIGTERM)
     started["server"].wait(timeout=30)
-    (log or started["log"]).close()
+    started["log"].close()
 
 
 def median_of(rounds: list[dict]) -> dict:
