@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cards.masking import masked_identifier
@@ -108,7 +109,10 @@ class CardRequest(ChoiceLabels, models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome, blank=True)
     note = models.TextField(_("note"), blank=True, max_length=2000)
-    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    # Set by the service with the instant its target time is counted from.
+    created_at = models.DateTimeField(
+        _("filed at"), default=timezone.now, editable=False
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     # The CAS's first step on the request (claim or assignment, question, fix,
@@ -232,7 +236,7 @@ class Event(ChoiceLabels, models.Model):
         House, models.PROTECT, null=True, blank=True, related_name="+"
     )
     text = models.TextField(_("text"), blank=True)
-    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -212,6 +212,7 @@ def card_request_file(
             return _existing_or_refuse(existing, provider), False
         Event.objects.create(
             card_request=card_request,
+            created_at=card_request.created_at,
             kind=EventKind.FILED,
             actor=actor,
             to_status=Status.NEW,
@@ -292,15 +293,20 @@ def _move(
     fields: tuple[str, ...] = (),
     text: str = "",
     from_house: House | None = None,
+    at: datetime | None = None,
 ) -> Event:
+    """Save the move and record its event, both at `at` (the instant the caller
+    counted any new time from), or now."""
+    at = at or timezone.now()
     from_status = card_request.status
     card_request.status = to
     if event in FIRST_ACTION_EVENTS and card_request.first_action_at is None:
-        card_request.first_action_at = timezone.now()
+        card_request.first_action_at = at
         fields = (*fields, "first_action_at")
     card_request.save(update_fields=["status", "updated_at", *fields])
     return Event.objects.create(
         card_request=card_request,
+        created_at=at,
         kind=event,
         actor=actor,
         from_status=from_status,
@@ -505,6 +511,7 @@ def card_request_resolve(
         event=EventKind.RESOLVED,
         fields=("outcome", "resolved_at"),
         text=note,
+        at=card_request.resolved_at,
     )
     notifications_queue(card_request=card_request, template=Template.RESOLVED)
     return card_request
@@ -526,6 +533,7 @@ def card_request_reject(
         event=EventKind.REJECTED,
         fields=("closed_at",),
         text=reason,
+        at=card_request.closed_at,
     )
     notifications_queue(card_request=card_request, template=Template.REJECTED)
     return card_request
@@ -551,7 +559,8 @@ def card_request_transfer(
     note = _text("note", note)
     from_house = card_request.house
     card_request.assignee = None
-    _route(card_request, house, start=timezone.now())
+    now = timezone.now()
+    _route(card_request, house, start=now)
     _move(
         card_request,
         to=Status.NEW,
@@ -560,6 +569,7 @@ def card_request_transfer(
         fields=("assignee", "house", "office", "priority", "due_at", "escalated_at"),
         text=note,
         from_house=from_house,
+        at=now,
     )
     return card_request
 
@@ -594,6 +604,7 @@ def card_request_confirm(
             event=EventKind.CONFIRMED,
             fields=("closed_at",),
             text=note,
+            at=card_request.closed_at,
         )
         return card_request
     if reader_error is not None:
@@ -605,7 +616,8 @@ def card_request_confirm(
     card_request.assignee = None
     card_request.outcome = ""
     card_request.resolved_at = None
-    card_request.due_at = due_at_for(office=card_request.office, start=timezone.now())
+    now = timezone.now()
+    card_request.due_at = due_at_for(office=card_request.office, start=now)
     card_request.escalated_at = None
     _move(
         card_request,
@@ -614,6 +626,7 @@ def card_request_confirm(
         event=EventKind.REOPENED,
         fields=("assignee", "outcome", "resolved_at", "due_at", "escalated_at"),
         text=note.strip(),
+        at=now,
     )
     return card_request
 

@@ -121,7 +121,25 @@ def test_due_times_keep_office_hours_across_daylight_saving_changes():
     assert spring.astimezone(UTC) == datetime(2026, 3, 30, 5, 30, tzinfo=UTC)
 
 
-def test_filing_sets_the_due_time_in_working_time(provider_agent):
+@pytest.fixture
+def ticking_clock(monkeypatch):
+    """A clock inside office hours (10:00 in Bucharest on the next working day) that
+    moves on a millisecond at every reading, as a busy server's does between two
+    readings: a target counted from another reading than the one recorded shows."""
+    day = timezone.now().astimezone(BUCHAREST).date() + timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    instant = [local(day.year, day.month, day.day, 10, 0).astimezone(UTC)]
+
+    def now():
+        instant[0] += timedelta(milliseconds=1)
+        return instant[0]
+
+    monkeypatch.setattr(timezone, "now", now)
+    return instant
+
+
+def test_filing_sets_the_due_time_in_working_time(provider_agent, ticking_clock):
     card_request, created = services.card_request_file(
         actor=provider_agent, source="web", house=None, kind="blocked", cid=CID
     )
@@ -130,6 +148,7 @@ def test_filing_sets_the_due_time_in_working_time(provider_agent):
         office=card_request.office, start=card_request.created_at
     )
     assert card_request.due_at > card_request.created_at
+    assert card_request.events.get().created_at == card_request.created_at
 
 
 # Escalation -------------------------------------------------------------------------
@@ -238,7 +257,7 @@ def test_escalation_of_a_given_moment_uses_that_moment(overdue, supervisor):
 
 
 def test_a_request_transferred_after_escalation_gets_a_new_target_in_its_new_house(
-    overdue, supervisor, cj
+    ticking_clock, overdue, supervisor, cj
 ):
     services.card_requests_escalate()
     overdue.refresh_from_db()
@@ -261,7 +280,7 @@ def test_a_request_transferred_after_escalation_gets_a_new_target_in_its_new_hou
 
 
 def test_a_reopened_request_gets_a_new_target_and_can_be_escalated_again(
-    overdue, supervisor, specialist, provider_agent
+    ticking_clock, overdue, supervisor, specialist, provider_agent
 ):
     services.card_requests_escalate()
     services.card_request_claim(actor=specialist, card_request=overdue)
@@ -277,6 +296,10 @@ def test_a_reopened_request_gets_a_new_target_and_can_be_escalated_again(
     overdue.refresh_from_db()
     assert overdue.status == Status.NEW
     assert overdue.escalated_at is None
+    assert overdue.due_at == services.due_at_for(
+        office=overdue.office,
+        start=overdue.events.get(kind=EventKind.REOPENED).created_at,
+    )
     assert overdue.due_at > before
     later = overdue.due_at + timedelta(minutes=1)
     assert services.card_requests_escalate(now=later) == 1
