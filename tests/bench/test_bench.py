@@ -62,6 +62,8 @@ def test_every_scenario_is_answered_as_the_load_expects(seeded):
         assert context["queries"][scenario.name] >= (
             0 if "bare" in scenario.name else 1
         )
+    # Counted again on the same data, a filing still files (the same queries).
+    assert _queries(context) == context["queries"]
     assert json.dumps(context)
 
 
