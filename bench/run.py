@@ -10,8 +10,8 @@ them to var/bench/.
 
 Every size's server runs for the whole measure, and each scenario is measured at
 every size in turn (and round after round with --rounds, each figure then the
-median of its rounds). The databases (helpdesk_bench_<size>) are kept between runs: a second run skips
-the seeding (drop them with `--fresh`)."""
+median of its rounds). The databases (helpdesk_bench_<size>) are kept between
+runs: a second run skips the seeding (drop them with `--fresh`)."""
 
 import argparse
 import http.client
