@@ -106,8 +106,9 @@ class CardRequestViewSet(
         fetched: bool = False,
     ):
         """The request with its timeline and messages. A request just changed is
-        read again with its related rows; one `card_request_get_for` just fetched
-        (`fetched`) has them already and only gets its timeline and messages."""
+        read again with its related rows; one `card_request_get_for` just fetched,
+        or one just filed (the rows it was filed with), has them already
+        (`fetched`) and only gets its timeline and messages."""
         if not fetched:
             card_request = CardRequest.objects.select_related(
                 "house", "office", "provider", "location", "assignee", "filed_by"
@@ -205,7 +206,7 @@ class CardRequestViewSet(
                     )
             except IntegrityError:
                 return self._replay(key, fingerprint)
-        return self._detail(card_request, http_status)
+        return self._detail(card_request, http_status, fetched=created)
 
     def _filing_provider(self, data: dict) -> Provider | None:
         if "provider" not in data:

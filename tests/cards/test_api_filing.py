@@ -45,6 +45,23 @@ def test_blocked_card_is_filed_into_the_cards_house_queue(agent_client, provider
     assert card_request.location == provider_agent.location
 
 
+@pytest.mark.parametrize("who", ["provider_agent", "operator"])
+def test_the_filing_answers_what_reading_the_request_answers(api, db, request, who):
+    """The answer to a filing is built from the request as it was filed: it must
+    say exactly what the request's own address says afterwards."""
+    person = request.getfixturevalue(who)
+    client = api(person)
+    body = {"kind": "blocked", "cid": CID, "note": "La recepție"}
+    if who == "operator":
+        body["provider"] = "RO" + ProviderFactory(house=person.house).fiscal_code
+    filed = file(client, **body)
+    assert filed.status_code == 201, filed.json()
+
+    read = client.get(f"/api/v1/requests/{filed.json()['reference']}/")
+    assert read.status_code == 200
+    assert filed.json() == read.json()
+
+
 def test_references_count_up_per_house_and_month(agent_client):
     first = file(agent_client, kind="blocked", cid=CID).json()["reference"]
     second = file(agent_client, kind="blocked", cid="8064200035001234567" + "9").json()[
