@@ -27,7 +27,7 @@ from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
-from bench.scenarios import SCENARIOS  # noqa: E402
+from bench.scenarios import FILING_HOUSE, SCENARIOS  # noqa: E402
 from bench.seed import seed  # noqa: E402
 from cards.models import CardRequest  # noqa: E402
 from providers.middleware import LAST_ACTIVITY_KEY  # noqa: E402
@@ -61,6 +61,11 @@ def _context() -> dict:
     provider = Provider.objects.get(pk=busiest["provider_id"])
     agent = provider.agents.get()
     latest = CardRequest.objects.filter(provider=provider).order_by("-created_at")[0]
+    # Filings come from a provider of the filing house, so that the load's filings
+    # pile into neither the measured queue nor the measured provider's list.
+    filer = (
+        Provider.objects.filter(house__code=FILING_HOUSE).order_by("pk").first()
+    ).agents.get()
     return {
         "sessions": {
             "specialist": _session(Person.objects.get(username="tm.primary1")),
@@ -70,6 +75,7 @@ def _context() -> dict:
         },
         "cookie_name": settings.SESSION_COOKIE_NAME,
         "token": Token.objects.get_or_create(user=agent)[0].key,
+        "filing_token": Token.objects.get_or_create(user=filer)[0].key,
         "reference": latest.reference,
         "lookup": provider.fiscal_code,
         "max_pk": CardRequest.objects.order_by("-pk").values_list("pk", flat=True)[0],

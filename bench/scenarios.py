@@ -46,7 +46,7 @@ def _filing(context: dict, n: int) -> dict:
         "method": "POST",
         "path": "/api/v1/requests/",
         "headers": {
-            "Authorization": f"Token {context['token']}",
+            "Authorization": f"Token {context['filing_token']}",
             "Content-Type": "application/json",
         },
         "body": json.dumps(body).replace("{n}", f"{n:016d}") if n else json.dumps(body),

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from rest_framework.authtoken.models import Token
 
 from bench import load
 from bench.scenarios import SCENARIOS
@@ -47,6 +48,8 @@ def test_every_scenario_is_answered_as_the_load_expects(seeded):
     from bench.prepare import _context, _queries
 
     context = _context()
+    measured = Token.objects.get(key=context["token"]).user.provider
+    listed = CardRequest.objects.filter(provider=measured).count()
     context["queries"] = _queries(context)
     for scenario in SCENARIOS:
         spec = scenario.request(context, n=10**12 + SCENARIOS.index(scenario))
@@ -64,6 +67,8 @@ def test_every_scenario_is_answered_as_the_load_expects(seeded):
         )
     # Counted again on the same data, a filing still files (the same queries).
     assert _queries(context) == context["queries"]
+    # The filings are another provider's: the measured list stays as seeded.
+    assert CardRequest.objects.filter(provider=measured).count() == listed
     assert json.dumps(context)
 
 
@@ -131,6 +136,7 @@ def _scenario_context() -> dict:
         },
         "cookie_name": "sessionid",
         "token": "t",
+        "filing_token": "f",
         "reference": "TM-2612-00001",
         "lookup": "RO1",
         "max_pk": 1,
