@@ -2,7 +2,8 @@
 generate_series: no row goes through Python), for the benchmark.
 
 `size` requests over the two years before now, spread over the 43 houses, their
-offices and 50 providers each. The newest OPEN_BACKLOG (a day of national volume
+offices and 50 providers each (a house's hospital files one request in 11, its
+other providers share the rest). The newest OPEN_BACKLOG (a day of national volume
 at a million requests in two years) were filed in the last day and are still open
 (new, in progress, waiting for information, resolved), whatever the size: the
 backlog a queue shows comes from a day's work, not from the years behind it. The
@@ -38,6 +39,8 @@ PASSWORD = "bench-password-not-for-production"  # noqa: S105 (a local benchmark)
 CATEGORIES = [Category.MF] * 24 + [Category.CLIN] * 10 + [Category.STOM] * 6
 CATEGORIES += [Category.PARA] * 4 + [Category.FARMD] * 3 + [Category.SPT] * 2
 CATEGORIES += [Category.AMB]
+# Each house's hospital (its first provider of that category).
+HOSPITAL = CATEGORIES.index(Category.SPT)
 
 
 def _fiscal_code(n: int) -> str:
@@ -201,7 +204,11 @@ CROSS JOIN LATERAL (
                 ELSE 'closed' END AS status,
            %(now)s::timestamptz - c.created > interval '92 days' AS purged
 ) AS t
-JOIN bench_provider bp ON bp.n = (g * 31) %% %(providers)s
+-- One request in 11 comes from a house's hospital, the rest from any provider: a
+-- hospital's list is long (a full page even at 10,000 requests), a practice's short.
+JOIN bench_provider bp ON bp.n = CASE WHEN g %% 11 = 3
+    THEN (g / 11 %% %(houses)s) * %(per_house)s + %(hospital)s
+    ELSE (g * 31) %% %(providers)s END
 -- One card in 20 belongs to the next house (the insured person's, not the
 -- provider's).
 JOIN bench_house hp ON hp.id = bp.house_id
@@ -297,6 +304,9 @@ def seed(*, size: int, log=print) -> dict[str, int]:
         "open": min(size, OPEN_BACKLOG),
         "calls": max(size // 3, 1),
         "providers": House.objects.count() * PROVIDERS_PER_HOUSE,
+        "houses": House.objects.count(),
+        "per_house": PROVIDERS_PER_HOUSE,
+        "hospital": HOSPITAL,
     }
     cases = " ".join(
         f"WHEN '{category}' THEN '{kind}'"

@@ -7,12 +7,14 @@ import json
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from bench import load
 from bench.scenarios import SCENARIOS
 from cards.models import CardRequest, Event, Status
+from providers.models import Category, Provider
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the benchmark seeds PostgreSQL"
@@ -39,6 +41,14 @@ def test_the_seed_spreads_requests_over_houses_states_and_time(seeded):
     # Closed long ago: the identifier erased, as the retention job leaves it.
     assert CardRequest.objects.filter(identifier="", purged_at__isnull=False).exists()
     assert Event.objects.filter(kind="filed").count() == 3000
+    # A house's hospital files more than any of its practices (a long list).
+    busiest = (
+        CardRequest.objects.values("provider")
+        .annotate(n=Count("id"))
+        .order_by("-n", "provider")
+        .first()
+    )
+    assert Provider.objects.get(pk=busiest["provider"]).category == Category.SPT
     for card_request in CardRequest.objects.order_by("?")[:50]:
         card_request.full_clean(exclude=["identifier"])
 
