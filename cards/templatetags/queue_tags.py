@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -48,14 +50,32 @@ def sla_state(card_request: CardRequest, now=None) -> dict:
     }
 
 
-@register.inclusion_tag("cards/queue/_sla.html")
-def sla_badges(card_request: CardRequest) -> dict:
-    """`{% sla_badges card_request %}`: urgent (hospital) and due-time badges."""
-    return {
-        "card_request": card_request,
-        "urgent": card_request.priority == Priority.URGENT,
-        "sla": sla_state(card_request),
-    }
+@register.simple_tag
+def sla_badges(card_request: CardRequest) -> str:
+    """`{% sla_badges card_request %}`: urgent (hospital) and due-time badges.
+    Built here rather than from a template of its own: the queue draws them on
+    every row, and a template's render per row cost a tenth of the page."""
+    badges = []
+    if card_request.priority == Priority.URGENT:
+        badges.append(
+            format_html('<span class="badge badge-urgent">{}</span>', _("Urgent"))
+        )
+    sla = sla_state(card_request)
+    if sla:
+        due = timezone.localtime(card_request.due_at)
+        badges.append(
+            format_html(
+                '<time class="badge {}" datetime="{}" title="{}">{}</time>',
+                sla["css"],
+                date_format(due, "c"),
+                _("Due %(due)s") % {"due": date_format(due, "SHORT_DATETIME_FORMAT")},
+                sla["text"],
+            )
+        )
+    return format_html(
+        '<span class="queue-badges">{}</span>',
+        format_html_join("", "{}", ((badge,) for badge in badges)),
+    )
 
 
 @register.filter
