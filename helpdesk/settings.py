@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Form widgets render through TEMPLATES (FORM_RENDERER), Django's own
+    # widget templates found here, ours (templates/django/forms) first.
+    "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -77,6 +80,7 @@ INSTALLED_APPS = [
     "cards",
 ]
 AUTH_USER_MODEL = "providers.Person"
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
