@@ -62,6 +62,7 @@ def on_card_request_saved(sender, instance, **kwargs) -> None:
 
 
 def on_event_saved(sender, instance, created, **kwargs) -> None:
-    """A transfer takes a request out of the house it leaves."""
+    """A transfer takes a request out of the house it leaves. The house an event
+    names as `to_house` is the request's own, whose save bumped it already."""
     if created:
-        queue_versions_bump(instance.from_house_id, instance.to_house_id)
+        queue_versions_bump(instance.from_house_id)

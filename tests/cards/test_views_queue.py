@@ -10,7 +10,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cards import services
-from cards.models import Event, EventKind, Kind, Notification, Outcome, Priority, Status
+from cards.models import (
+    Event,
+    EventKind,
+    Kind,
+    Notification,
+    Outcome,
+    Priority,
+    Source,
+    Status,
+)
 from cards.services.queue_versions import queue_version_of
 from providers.models import Category
 from tests.cards.factories import CardRequestFactory
@@ -440,6 +449,43 @@ def test_rows_change_when_a_request_leaves_the_house(
         "/queue/rows/?status=transferred", HTTP_IF_NONE_MATCH=moved["ETag"]
     )
     assert f"row-{card_request.reference}" in transferred.content.decode()
+
+
+def test_rows_change_in_the_house_a_request_is_transferred_to(
+    client, specialist, cj_specialist, cj, card_request, queue_versions
+):
+    client.force_login(cj_specialist)
+    etag = client.get("/queue/rows/")["ETag"]
+
+    services.card_request_transfer(
+        actor=specialist, card_request=card_request, house=cj
+    )
+
+    arrived = client.get("/queue/rows/", HTTP_IF_NONE_MATCH=etag)
+    assert arrived.status_code == 200
+    assert f"row-{card_request.reference}" in arrived.content.decode()
+
+
+def test_a_filing_replaces_its_houses_version_once_now_and_once_on_commit(
+    settings, provider_agent, tm, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.QUEUE_VERSIONS = True
+    written = []
+    set_many = cache.set_many
+    monkeypatch.setattr(
+        cache,
+        "set_many",
+        lambda data, **kw: written.append(data) or set_many(data, **kw),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.card_request_file(
+            actor=provider_agent,
+            source=Source.WEB,
+            house=tm,
+            kind="blocked",
+            cid="80642000350012345678",
+        )
+    assert [list(data) for data in written] == [[f"queue-version:{tm.pk}"]] * 2
 
 
 def test_another_houses_requests_leave_the_rows_unchanged(
