@@ -184,6 +184,15 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered rows of the queue's list, kept by each process for the minute they are
+# drawn for (templates/cards/queue/_rows.html): the polling of every specialist of
+# a house draws the same rows again whenever one of them changes.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "TIMEOUT": 120,
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 # The queue's polling answers from a version per house kept in the cache; only a
 # cache every process shares can hold it (cards.services.queue_versions).
 QUEUE_VERSIONS = env_bool("QUEUE_VERSIONS", bool(REDIS_URL))

@@ -2,6 +2,7 @@ import time
 import uuid
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -38,6 +39,8 @@ def pytest_configure(config):
 def _test_settings(settings, request):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "en"
+    # Rows drawn by an earlier test: its requests may have had the same ids.
+    caches["fragments"].clear()
     settings.SITE_URL = "https://helpdesk.example.ro"
     settings.SECURE_SSL_REDIRECT = False
     # Tasks run in process unless a test asks for the real worker on Redis.

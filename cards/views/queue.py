@@ -182,6 +182,16 @@ def _since(request):
     return since
 
 
+def _row_version(row, *, fresh: bool, actor) -> str:
+    """What a list row shows besides the time, the language and the columns: the
+    request as last saved (its status, assignee, due time and place all save it),
+    whether it just arrived and whether it is the reader's own. The names of its
+    provider and assignee are taken as they were when the row was drawn, for a
+    minute at most."""
+    mine = row.assignee_id is not None and row.assignee_id == actor.pk
+    return f"{row.pk}.{row.updated_at.timestamp()}.{fresh:d}{mine:d}"
+
+
 def _rows_context(request, form: QueueFilterForm) -> dict:
     """The list (one page, most urgent first), what is new since the client's last
     render, and the summary."""
@@ -204,11 +214,17 @@ def _rows_context(request, form: QueueFilterForm) -> dict:
         for row in page
         if since and row.status == Status.NEW and row.updated_at > since
     }
+    for row in page:
+        row.version = _row_version(
+            row, fresh=row.reference in fresh, actor=request.user
+        )
     return {
         "form": form,
         "page": page,
         "fresh": fresh,
         "rendered_at": now,
+        # Rows say how long ago and how soon to the minute: drawn once a minute.
+        "minute": now.strftime("%Y%m%d%H%M"),
         "summary": _summary(request, form, counts),
         "filtered": bool(form.query()),
         # Columns that tell rows apart only when they can differ.

@@ -1,6 +1,7 @@
 """The specialist queue pages: who may open them, what they list and how, the
 polled rows (304 while nothing changed), and the actions on a request's page."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from cards.models import (
     Status,
 )
 from cards.services.queue_versions import queue_version_of
+from cards.templatetags import queue_tags
 from providers.models import Category
 from tests.cards.factories import CardRequestFactory
 from tests.providers.factories import AgentFactory, ProviderFactory, house
@@ -281,6 +283,71 @@ def test_sla_badges_say_overdue_due_soon_and_due_later(client, specialist):
     assert 'class="badge badge-due"' in html
     assert "due in 20 min" in html
     assert "due in 2 h 5 min" in html
+
+
+def within_one_minute():
+    """Wait for a new minute if this one is about to end: rows are drawn once a
+    minute."""
+    now = timezone.now()
+    if now.second >= 55:
+        time.sleep(60 - now.second - now.microsecond / 1e6 + 0.05)
+
+
+def row_of(html: str, reference: str) -> str:
+    start = html.index(f'<tr id="row-{reference}"')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_a_row_is_drawn_once_a_minute_for_every_reader(
+    client, specialist, other_specialist, card_request, monkeypatch
+):
+    drawn = []
+    duration = queue_tags.duration
+    monkeypatch.setattr(
+        queue_tags, "duration", lambda delta: drawn.append(delta) or duration(delta)
+    )
+    within_one_minute()
+    client.force_login(specialist)
+    first = row_of(page(client, "/queue/"), card_request.reference)
+    assert drawn  # its due time (and its age, after a minute)
+    once = len(drawn)
+
+    client.force_login(other_specialist)
+    second = row_of(page(client, "/queue/"), card_request.reference)
+    assert len(drawn) == once  # not drawn again
+    # Each reader's own claim form (and token) all the same.
+    assert first != second
+    assert f'id="claim-{card_request.reference}"' in second
+
+
+def test_a_row_is_drawn_again_as_soon_as_its_request_changes(
+    client, specialist, other_specialist, card_request
+):
+    within_one_minute()
+    client.force_login(specialist)
+    before = row_of(page(client, "/queue/"), card_request.reference)
+    assert ">New<" in before
+
+    services.card_request_claim(actor=other_specialist, card_request=card_request)
+
+    theirs = row_of(page(client, "/queue/"), card_request.reference)
+    assert ">In progress<" in theirs
+    assert str(other_specialist) in theirs
+    assert "You" not in theirs
+    client.force_login(other_specialist)
+    mine = row_of(page(client, "/queue/"), card_request.reference)
+    assert ">You<" in mine
+
+
+def test_a_row_is_drawn_in_its_readers_language(client, specialist, card_request):
+    within_one_minute()
+    client.force_login(specialist)
+    english = row_of(page(client, "/queue/"), card_request.reference)
+    romanian = row_of(
+        page(client, "/queue/", HTTP_ACCEPT_LANGUAGE="ro"), card_request.reference
+    )
+    assert ">New<" in english
+    assert ">Nouă<" in romanian
 
 
 def test_the_list_is_capped_with_a_link_to_the_next_page(
