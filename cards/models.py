@@ -162,8 +162,13 @@ class CardRequest(ChoiceLabels, models.Model):
                 fields=["office", "status", "-priority", "due_at", "id"],
                 name="card_request_office_queue",
             ),
+            # A provider's requests, newest first, and its counts per status (read
+            # from the index alone: they grow with the provider's history).
             models.Index(
                 fields=["provider", "-created_at", "id"], name="card_request_provider"
+            ),
+            models.Index(
+                fields=["provider", "status"], name="card_request_provider_status"
             ),
             models.Index(fields=["assignee", "status"], name="card_request_assignee"),
             # The reports and exports: a period of one house's requests, or of all.

@@ -145,7 +145,7 @@ def card_request_list(request):
     """The provider's requests, newest first, filtered by status."""
     requests = card_requests_listed_for(request.user)
     counts = dict(
-        requests.order_by().values_list("status").annotate(n=Count("id")).all()
+        requests.order_by().values_list("status").annotate(n=Count("*")).all()
     )
     status = request.GET.get("status", "")
     statuses = _status_filter(status)
