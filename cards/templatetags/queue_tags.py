@@ -53,8 +53,8 @@ def sla_state(card_request: CardRequest, now=None) -> dict:
 @register.simple_tag
 def sla_badges(card_request: CardRequest) -> str:
     """`{% sla_badges card_request %}`: urgent (hospital) and due-time badges.
-    Built here rather than from a template of its own: the queue draws them on
-    every row, and a template's render per row cost a tenth of the page."""
+    Built here rather than from a template of their own, which the queue rendered
+    anew for every row."""
     badges = []
     if card_request.priority == Priority.URGENT:
         badges.append(
