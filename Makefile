@@ -6,7 +6,7 @@ PORT ?= 8000
 # The local run: embedded defaults (SQLite, tasks in process, email to the console).
 RUN_ENV := DEBUG=1
 
-.PHONY: run test lint check messages bench clean
+.PHONY: run test lint check messages bench bench-cpu clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + "): set PYTHON=python3.13")'
@@ -43,6 +43,10 @@ check: $(VENV)/.installed
 # The benchmark (PostgreSQL and Redis on 127.0.0.1; BENCH_ARGS="--sizes 10000" for one size).
 bench: $(VENV)/.installed
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# CPU per request of each scenario, in process, on a database `make bench` seeded.
+bench-cpu: $(VENV)/.installed
+	$(PY) -m bench.cpu $(BENCH_ARGS)
 
 # Refresh the Romanian catalogue after changing user-facing text, then compile it.
 messages: $(VENV)/.installed

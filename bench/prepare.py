@@ -82,35 +82,46 @@ def _context() -> dict:
     }
 
 
+def send(client: Client, spec: dict):
+    """One scenario request (`Scenario.request`) through the test client, its
+    streamed body read."""
+    if spec["method"] == "POST":
+        response = client.post(
+            spec["path"], data=spec["body"], content_type="application/json"
+        )
+    else:
+        response = client.get(spec["path"])
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response
+
+
+def card_numbers_base() -> int:
+    """Where this run's card numbers start: above any earlier run's."""
+    return 10**15 + time.time_ns() // 1000 % 10**14
+
+
+def rows_etag(context: dict) -> str:
+    """The queue rows' ETag now: what the polling holds while nothing changes."""
+    rows = next(s for s in SCENARIOS if s.name == "refresh_changed")
+    spec = rows.request(context)
+    return Client(headers=spec["headers"]).get(spec["path"])["ETag"]
+
+
 def _queries(context: dict) -> dict[str, int]:
     """SQL queries of one request of each scenario (after one to warm caches).
     Card numbers are new on every run (above those of the load): a card filed by
     an earlier run would answer its open request, not file a new one."""
     counts = {}
-    base = 10**15 + time.time_ns() // 1000 % 10**14
-    rows = next(s for s in SCENARIOS if s.name == "refresh_changed")
-    spec = rows.request(context)
-    context["etag"] = Client(headers=spec["headers"]).get(spec["path"])["ETag"]
+    base = card_numbers_base()
+    context["etag"] = rows_etag(context)
     for scenario in SCENARIOS:
         spec = scenario.request(context, n=base + len(counts) * 10)
-        client = Client(headers={k: v for k, v in spec["headers"].items()})
-        call = client.post if spec["method"] == "POST" else client.get
-        kwargs = (
-            {"data": spec["body"], "content_type": "application/json"}
-            if (spec["method"] == "POST")
-            else {}
-        )
-        call(spec["path"], **kwargs)
+        client = Client(headers=spec["headers"])
+        send(client, spec)
         spec = scenario.request(context, n=base + len(counts) * 10 + 1)
-        kwargs = (
-            {"data": spec["body"], "content_type": "application/json"}
-            if (spec["method"] == "POST")
-            else {}
-        )
         with CaptureQueriesContext(connection) as captured:
-            response = call(spec["path"], **kwargs)
-            if response.streaming:
-                b"".join(response.streaming_content)
+            send(client, spec)
         counts[scenario.name] = len(captured)
     return counts
 

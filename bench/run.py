@@ -41,7 +41,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _env(database_url: str, port: int) -> dict:
+def app_env(database_url: str, port: int = 0) -> dict:
+    """The app's environment for a benchmark database (and, given a port, its
+    gunicorn)."""
     env = dict(os.environ)
     env.update(
         {
@@ -126,14 +128,19 @@ def _load(spec: dict) -> dict:
     return json.loads(done.stdout)
 
 
+def database_of(size: int) -> tuple[str, str, str]:
+    """The server's address, the name and the address of the size's database."""
+    base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
+    name = f"helpdesk_bench_{size}"
+    return base, name, f"{base.rstrip('/')}/{name}"
+
+
 def start_size(size: int, args) -> dict:
     """The size's database (created, migrated and seeded unless kept from an
     earlier run), its sessions and query counts, and its gunicorn answering."""
-    base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
-    name = f"helpdesk_bench_{size}"
-    database_url = f"{base.rstrip('/')}/{name}"
+    base, name, database_url = database_of(size)
     port = _free_port()
-    env = _env(database_url, port)
+    env = app_env(database_url, port)
     if args.fresh:
         _psql_admin(base, f"DROP DATABASE IF EXISTS {name}")
     try:

@@ -82,6 +82,23 @@ def test_every_scenario_is_answered_as_the_load_expects(seeded):
     assert json.dumps(context)
 
 
+@on_postgresql
+def test_the_cpu_figures_come_from_answered_requests(seeded):
+    from bench.cpu import measure
+    from bench.prepare import _context, rows_etag
+
+    context = _context()
+    context["etag"] = rows_etag(context)
+    for scenario in SCENARIOS:
+        figures = measure(context, scenario, requests=2, runs=2, cold=True)
+        assert figures["cpu_ms"] > 0 and figures["wall_ms"] > 0, scenario.name
+    # A scenario the app refuses is not measured.
+    context["token"] = "not-a-token"
+    detail = next(s for s in SCENARIOS if s.name == "detail")
+    with pytest.raises(SystemExit, match="detail: answered 401"):
+        measure(context, detail, requests=1, runs=1)
+
+
 # The live server needs committed data; the shipped houses are restored afterwards,
 # as for the end-to-end tests.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
