@@ -87,10 +87,13 @@ def send(client: Client, spec: dict):
     streamed body read."""
     if spec["method"] == "POST":
         response = client.post(
-            spec["path"], data=spec["body"], content_type="application/json"
+            spec["path"],
+            data=spec["body"],
+            content_type="application/json",
+            headers=spec["headers"],
         )
     else:
-        response = client.get(spec["path"])
+        response = client.get(spec["path"], headers=spec["headers"])
     if response.streaming:
         b"".join(response.streaming_content)
     return response

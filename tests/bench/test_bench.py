@@ -92,6 +92,12 @@ def test_the_cpu_figures_come_from_answered_requests(seeded):
     for scenario in SCENARIOS:
         figures = measure(context, scenario, requests=2, runs=2, cold=True)
         assert figures["cpu_ms"] > 0 and figures["wall_ms"] > 0, scenario.name
+    # The unchanged refresh follows the ETag it is answered, as the polling does
+    # (it changes every minute).
+    context["etag"] = '"stale"'
+    unchanged = next(s for s in SCENARIOS if s.name == "refresh_unchanged")
+    measure(context, unchanged, requests=2, runs=1)
+    assert context["etag"] == rows_etag(context)
     # A scenario the app refuses is not measured.
     context["token"] = "not-a-token"
     detail = next(s for s in SCENARIOS if s.name == "detail")
