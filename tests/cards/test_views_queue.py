@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -499,11 +500,14 @@ def test_rows_change_when_a_request_is_filed_claimed_or_filtered(
     assert filtered.status_code == 200
 
 
-def test_rows_change_when_a_request_leaves_the_house(
-    client, specialist, cj, card_request, queue_versions
+def test_rows_change_in_both_houses_when_a_request_is_transferred(
+    client, specialist, cj_specialist, cj, card_request, queue_versions
 ):
     client.force_login(specialist)
     etag = client.get("/queue/rows/")["ETag"]
+    receiving = Client()
+    receiving.force_login(cj_specialist)
+    receiving_etag = receiving.get("/queue/rows/")["ETag"]
 
     services.card_request_transfer(
         actor=specialist, card_request=card_request, house=cj
@@ -516,19 +520,7 @@ def test_rows_change_when_a_request_leaves_the_house(
         "/queue/rows/?status=transferred", HTTP_IF_NONE_MATCH=moved["ETag"]
     )
     assert f"row-{card_request.reference}" in transferred.content.decode()
-
-
-def test_rows_change_in_the_house_a_request_is_transferred_to(
-    client, specialist, cj_specialist, cj, card_request, queue_versions
-):
-    client.force_login(cj_specialist)
-    etag = client.get("/queue/rows/")["ETag"]
-
-    services.card_request_transfer(
-        actor=specialist, card_request=card_request, house=cj
-    )
-
-    arrived = client.get("/queue/rows/", HTTP_IF_NONE_MATCH=etag)
+    arrived = receiving.get("/queue/rows/", HTTP_IF_NONE_MATCH=receiving_etag)
     assert arrived.status_code == 200
     assert f"row-{card_request.reference}" in arrived.content.decode()
 
