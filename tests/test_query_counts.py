@@ -12,19 +12,18 @@ included), so one ceiling holds on both."""
 
 import itertools
 import re
-import time
 from dataclasses import dataclass, field
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from cards import services
 from cards.models import CardRequest, Kind, Outcome, Source
 from cards.services.audit import identifier_access_record
 from providers.models import Category, OfficeKind
 from tests.cards.factories import ArticleFactory, CallFactory
+from tests.cards.test_views_queue import within_one_minute
 from tests.providers.factories import (
     AgentFactory,
     LocationFactory,
@@ -464,9 +463,7 @@ def test_the_queue(client, desk, counted, role, path, query):
 def etag_of(client, url) -> str:
     """The rows' ETag now, with time left in this minute (part of the ETag) for
     the next poll to get the same one."""
-    now = timezone.now()
-    if now.second >= 58:
-        time.sleep(60 - now.second - now.microsecond / 1e6 + 0.05)
+    within_one_minute()
     return client.get(url)["ETag"]
 
 

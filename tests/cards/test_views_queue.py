@@ -287,8 +287,8 @@ def test_sla_badges_say_overdue_due_soon_and_due_later(client, specialist):
 
 
 def within_one_minute():
-    """Wait for a new minute if this one is about to end: rows are drawn once a
-    minute."""
+    """Wait for a new minute if this one is about to end: rows are drawn, and
+    their ETag changes, once a minute."""
     now = timezone.now()
     if now.second >= 55:
         time.sleep(60 - now.second - now.microsecond / 1e6 + 0.05)
