@@ -107,8 +107,7 @@ def card_numbers_base() -> int:
 def rows_etag(context: dict) -> str:
     """The queue rows' ETag now: what the polling holds while nothing changes."""
     rows = next(s for s in SCENARIOS if s.name == "refresh_changed")
-    spec = rows.request(context)
-    return Client(headers=spec["headers"]).get(spec["path"])["ETag"]
+    return send(Client(), rows.request(context))["ETag"]
 
 
 def _queries(context: dict) -> dict[str, int]:
@@ -120,7 +119,7 @@ def _queries(context: dict) -> dict[str, int]:
     context["etag"] = rows_etag(context)
     for scenario in SCENARIOS:
         spec = scenario.request(context, n=base + len(counts) * 10)
-        client = Client(headers=spec["headers"])
+        client = Client()
         send(client, spec)
         spec = scenario.request(context, n=base + len(counts) * 10 + 1)
         with CaptureQueriesContext(connection) as captured:
