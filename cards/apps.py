@@ -9,7 +9,7 @@ class CardsConfig(AppConfig):
     def ready(self) -> None:
         from cards.aggregates import register_sqlite_functions
         from cards.models import CardRequest, Event
-        from cards.services import queue_versions
+        from cards.services import versions
 
         # The reports' percentiles on the embedded SQLite database.
         connection_created.connect(
@@ -18,12 +18,12 @@ class CardsConfig(AppConfig):
         # Any change to a house's requests moves its queue's version.
         for name, signal in (("saved", post_save), ("deleted", post_delete)):
             signal.connect(
-                queue_versions.on_card_request_saved,
+                versions.on_card_request_saved,
                 sender=CardRequest,
                 dispatch_uid=f"queue_version_request_{name}",
             )
         post_save.connect(
-            queue_versions.on_event_saved,
+            versions.on_event_saved,
             sender=Event,
             dispatch_uid="queue_version_event",
         )

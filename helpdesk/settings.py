@@ -194,8 +194,11 @@ CACHES["fragments"] = {
     "OPTIONS": {"MAX_ENTRIES": 5000},
 }
 # The queue's polling answers from a version per house kept in the cache; only a
-# cache every process shares can hold it (cards.services.queue_versions).
+# cache every process shares can hold it (cards.services.versions).
 QUEUE_VERSIONS = env_bool("QUEUE_VERSIONS", bool(REDIS_URL))
+# The unread message count of the header, kept in the shared cache while the
+# person's inbox keeps its version, this long at most (0: counted on every page).
+UNREAD_COUNT_SECONDS = env_int("UNREAD_COUNT_SECONDS", 60 if REDIS_URL else 0)
 # Sessions in the database, read through the shared cache where there is one
 # (helpdesk.sessions); a cache per process could not see a sign-out in another.
 SESSION_ENGINE = (

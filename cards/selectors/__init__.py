@@ -114,8 +114,15 @@ def card_request_notifications_for(actor: Person) -> QuerySet[Notification]:
 
 
 def unread_in_app_count(actor: Person) -> int:
-    """How many of the actor's in-app messages are unread."""
-    return in_app_notifications_for(actor).filter(read_at__isnull=True).count()
+    """How many of the actor's in-app messages are unread (kept while their inbox
+    keeps its version: cards.services.versions)."""
+    from cards.services.versions import kept_for_inbox
+
+    return kept_for_inbox(
+        actor.pk,
+        "unread",
+        lambda: in_app_notifications_for(actor).filter(read_at__isnull=True).count(),
+    )
 
 
 def calls_today_for(actor: Person) -> QuerySet[Call]:

@@ -29,6 +29,8 @@ from cards.models import (
     NotificationStatus,
     Template,
 )
+from cards.selectors import in_app_notifications_for
+from cards.services.versions import inbox_versions_bump
 from cards.sms import get_sms_backend
 from providers.models import Person, Role
 
@@ -127,6 +129,9 @@ def notifications_queue(
         row.card_request = card_request
         row.template = template
     created = Notification.objects.bulk_create(rows)
+    inbox_versions_bump(
+        *{row.recipient_id for row in created if row.channel == Channel.IN_APP}
+    )
     ids = [row.pk for row in created]
     transaction.on_commit(partial(notifications_publish, notification_ids=ids))
     return created
@@ -325,3 +330,17 @@ def notification_mark_read(*, actor: Person, notification: Notification) -> None
     if notification.recipient_id == actor.pk and notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        inbox_versions_bump(actor.pk)
+
+
+def notifications_mark_all_read(*, actor: Person) -> int:
+    """Mark every unread in-app message the actor is shown as read. Returns how
+    many."""
+    marked = (
+        in_app_notifications_for(actor)
+        .filter(read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )
+    if marked:
+        inbox_versions_bump(actor.pk)
+    return marked

@@ -321,8 +321,6 @@ def notification_open(request, pk):
 @require_POST
 def notifications_mark_all_read(request):
     """Mark every unread message of the user read."""
-    unread = in_app_notifications_for(request.user).filter(read_at__isnull=True)
-    for notification in unread:
-        services.notification_mark_read(actor=request.user, notification=notification)
+    services.notifications_mark_all_read(actor=request.user)
     messages.success(request, _("All messages are marked as read."))
     return redirect("portal:notifications")

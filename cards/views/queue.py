@@ -44,7 +44,7 @@ from cards.selectors import (
     office_kinds_worked_by,
 )
 from cards.services.audit import identifier_shown
-from cards.services.queue_versions import queue_version_of
+from cards.services.versions import queue_version_of
 
 PAGE_SIZE = 100
 FILTERS_ID = "queue-filters"  # the filter form; its htmx requests update the URL

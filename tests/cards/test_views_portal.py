@@ -5,7 +5,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cards import services
@@ -20,6 +23,9 @@ from cards.models import (
     Source,
     Status,
 )
+from cards.selectors import unread_in_app_count
+from cards.services.versions import inbox_versions_bump, kept_for_inbox
+from providers.models import Person
 from tests.cards.factories import CardRequestFactory
 from tests.providers.factories import AgentFactory, house
 
@@ -750,3 +756,85 @@ def test_cas_staff_read_their_messages_too(client, specialist, provider_agent, a
 
 def test_no_messages_says_so(agent_client):
     assert "No messages yet." in page_of(agent_client.get("/messages/"))
+
+
+UNREAD = re.compile(r'<span class="count">(\d+)</span>')
+
+
+def unread_shown(client, path="/requests/") -> int:
+    """The unread count the header shows (0: none shown)."""
+    found = UNREAD.search(page_of(client.get(path)))
+    return int(found.group(1)) if found else 0
+
+
+@pytest.fixture
+def kept_counts(settings):
+    """Unread counts kept, none from an earlier test (list it after the people)."""
+    settings.UNREAD_COUNT_SECONDS = 60
+    inbox_versions_bump(*Person.objects.values_list("pk", flat=True))
+
+
+def test_the_unread_count_is_kept_until_a_message_arrives_or_is_read(
+    agent_client, provider_agent, inbox, kept_counts
+):
+    assert unread_shown(agent_client) == 2
+    with CaptureQueriesContext(connection) as captured:
+        assert unread_shown(agent_client) == 2
+    assert not any("cards_notification" in q["sql"] for q in captured)
+
+    services.notifications_queue(card_request=inbox, template="rejected")
+    assert unread_shown(agent_client) == 3
+    agent_client.post(f"/messages/{in_app(provider_agent).first().pk}/open/")
+    assert unread_shown(agent_client) == 2
+    agent_client.post("/messages/read/")
+    assert unread_shown(agent_client) == 0
+
+
+def test_a_count_made_before_a_message_commits_is_not_kept_after_it(
+    provider_agent, inbox, kept_counts, django_capture_on_commit_callbacks
+):
+    assert unread_in_app_count(provider_agent) == 2
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.notifications_queue(card_request=inbox, template="rejected")
+        # A page drawn meanwhile, elsewhere, still counts the messages as they were.
+        assert kept_for_inbox(provider_agent.pk, "unread", lambda: 2) == 2
+    for callback in callbacks:
+        callback()
+    assert unread_in_app_count(provider_agent) == 3
+
+
+def test_the_unread_count_is_counted_when_the_cache_fails(
+    agent_client, inbox, kept_counts, monkeypatch
+):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    for name in ("get", "add", "set", "set_many", "delete_many"):
+        monkeypatch.setattr(cache, name, down)
+    assert unread_shown(agent_client) == 2
+    agent_client.post("/messages/read/")
+    assert unread_shown(agent_client) == 0
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["counted", "kept"])
+def test_messages_about_a_request_out_of_reach_are_not_counted_or_marked(
+    request, client, specialist, provider_agent, asked, kept
+):
+    if kept:
+        request.getfixturevalue("kept_counts")
+    services.card_request_give_info(
+        actor=provider_agent, card_request=asked, answer="TM"
+    )
+    client.force_login(specialist)
+    assert unread_shown(client, "/queue/") == 1
+
+    # The request goes to the hospital office, which the specialist does not work.
+    CardRequest.objects.filter(pk=asked.pk).update(
+        office=asked.house.offices.get(kind="hospital")
+    )
+    if kept:  # shown as it was for UNREAD_COUNT_SECONDS at most
+        assert unread_shown(client, "/queue/") == 1
+        inbox_versions_bump(specialist.pk)
+    assert unread_shown(client, "/queue/") == 0
+    client.post("/messages/read/")
+    assert in_app(specialist).get().read_at is None

@@ -22,7 +22,7 @@ from cards.models import (
     Source,
     Status,
 )
-from cards.services.queue_versions import queue_version_of
+from cards.services.versions import queue_version_of
 from cards.templatetags import queue_tags
 from providers.models import Category
 from tests.cards.factories import CardRequestFactory

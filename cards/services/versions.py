@@ -1,0 +1,119 @@
+"""Versions kept in the shared cache: a new random token as soon as what one stands
+for changes, so that a reader can tell "nothing changed" from the version alone.
+
+- A house's queue: replaced when any request of the house is filed, changes or
+  leaves it. The queue's polling answers "nothing changed" (304) from it, with no
+  query on the requests; where the version cannot tell (no shared cache, or the
+  cache is down), the caller falls back to the database's fingerprint.
+- A person's inbox: replaced when an in-app message reaches them or one of theirs
+  is read. Their unread count, shown on every page, is kept under it.
+
+A token is replaced, never counted up: a version the cache lost comes back as a
+new one, so it can never repeat one a reader still holds. Each change replaces it
+at once and again once the transaction commits: a read between the two may pair
+the first with the data as it was, and the second tells it they changed."""
+
+import contextlib
+import logging
+import secrets
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def _queue_key(house_id: int) -> str:
+    return f"queue-version:{house_id}"
+
+
+def _inbox_key(person_id: int) -> str:
+    return f"inbox-version:{person_id}"
+
+
+def _bump(keys: set[str]) -> None:
+    if keys:
+        _replace(keys)
+        transaction.on_commit(lambda: _replace(keys))
+
+
+def _replace(keys: set[str]) -> None:
+    try:
+        cache.set_many({key: secrets.token_hex(8) for key in keys}, timeout=None)
+    except Exception:  # the cache is down: the version it still holds must go
+        logger.warning("versions not replaced: %s", sorted(keys))
+        with contextlib.suppress(Exception):  # down for good: nobody reads it
+            cache.delete_many(list(keys))
+
+
+def _version(key: str) -> str | None:
+    try:
+        version = cache.get(key)
+        if version is None:
+            cache.add(key, secrets.token_hex(8), timeout=None)
+            version = cache.get(key)
+    except Exception:
+        logger.warning("version unavailable: %s", key)
+        return None
+    return version
+
+
+# Queues ---------------------------------------------------------------------------
+
+
+def queue_versions_bump(*house_ids: int | None) -> None:
+    """New versions for these houses' queues."""
+    if settings.QUEUE_VERSIONS:
+        _bump({_queue_key(h) for h in house_ids if h is not None})
+
+
+def queue_version_of(house_id: int | None) -> str | None:
+    """The current version of the house's queue, or None when it cannot be trusted
+    (no house, no shared cache, or the cache did not answer)."""
+    if house_id is None or not settings.QUEUE_VERSIONS:
+        return None
+    return _version(_queue_key(house_id))
+
+
+def on_card_request_saved(sender, instance, **kwargs) -> None:
+    queue_versions_bump(instance.house_id)
+
+
+def on_event_saved(sender, instance, created, **kwargs) -> None:
+    """A transfer takes a request out of the house it leaves. The house an event
+    names as `to_house` is the request's own, whose save bumped it already."""
+    if created:
+        queue_versions_bump(instance.from_house_id)
+
+
+# Inboxes --------------------------------------------------------------------------
+
+
+def inbox_versions_bump(*person_ids: int | None) -> None:
+    """New versions for these people's inboxes: their unread counts are counted
+    anew."""
+    if settings.UNREAD_COUNT_SECONDS:
+        _bump({_inbox_key(p) for p in person_ids if p is not None})
+
+
+def kept_for_inbox(person_id: int, name: str, count: Callable[[], int]) -> int:
+    """`count()`, kept in the cache while the person's inbox keeps its version
+    (UNREAD_COUNT_SECONDS at most: what else changes it, such as a request moved
+    out of their reach, shows by then); counted every time where there is no
+    shared cache or it does not answer."""
+    seconds = settings.UNREAD_COUNT_SECONDS
+    version = _version(_inbox_key(person_id)) if seconds else None
+    if version is None:
+        return count()
+    key = f"{name}:{person_id}:{version}"
+    try:
+        kept = cache.get(key)
+    except Exception:
+        kept = None
+    if kept is None:
+        kept = count()
+        with contextlib.suppress(Exception):
+            cache.set(key, kept, seconds)
+    return kept
