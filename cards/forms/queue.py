@@ -144,6 +144,15 @@ class QueueFilterForm(forms.Form):
                 chosen[name] = value
         return chosen.urlencode()
 
+    def drawing_key(self) -> str:
+        """All that its fields show besides the language: which fields, the offices
+        offered and the chosen values. The queue page keeps the form drawn under it
+        (the houses an admin picks from for a few minutes at most)."""
+        offices = self.fields["office"].choices if "office" in self.fields else []
+        return "|".join(
+            [",".join(self.fields), ",".join(str(v) for v, _ in offices), self.query()]
+        )
+
 
 class ActionForm(forms.Form):
     """An action on one request; `service_kwargs` is what the service receives."""

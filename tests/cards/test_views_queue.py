@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cards import services
+from cards.forms.queue import QueueFilterForm
 from cards.models import (
     Event,
     EventKind,
@@ -349,6 +350,44 @@ def test_a_row_is_drawn_in_its_readers_language(client, specialist, card_request
     )
     assert ">New<" in english
     assert ">Nouă<" in romanian
+
+
+def filters_of(html: str) -> str:
+    start = html.index('<form id="queue-filters"')
+    return html[start : html.index("</form>", start)]
+
+
+def test_the_filters_are_drawn_once_for_every_reader_who_sees_the_same_ones(
+    client, specialist, other_specialist, supervisor, monkeypatch
+):
+    drawn = []
+    iterate = QueueFilterForm.__iter__
+    monkeypatch.setattr(
+        QueueFilterForm, "__iter__", lambda form: drawn.append(1) or iterate(form)
+    )
+    client.force_login(specialist)
+    first = filters_of(page(client, "/queue/?status=new&age=1h"))
+    assert len(drawn) == 1
+    assert '<option value="new" selected>' in first
+    assert '<option value="1h" selected>' in first
+
+    client.force_login(other_specialist)
+    # The same filters, spelt in another order and with an empty one.
+    assert filters_of(page(client, "/queue/?age=1h&kind=&status=new")) == first
+    assert len(drawn) == 1
+
+    other = filters_of(page(client, "/queue/?status=needs_info"))
+    assert '<option value="needs_info" selected>' in other
+    romanian = filters_of(
+        page(client, "/queue/?status=new&age=1h", HTTP_ACCEPT_LANGUAGE="ro")
+    )
+    assert "Stare" in romanian
+    # A supervisor works every office: theirs has the office filter too.
+    client.force_login(supervisor)
+    theirs = filters_of(page(client, "/queue/?status=new&age=1h"))
+    assert 'name="office"' in theirs
+    assert 'name="office"' not in first
+    assert len(drawn) == 4
 
 
 def test_the_list_is_capped_with_a_link_to_the_next_page(
