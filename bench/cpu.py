@@ -8,7 +8,9 @@ the next; these figures compare a change with the code before it, run in turn.
 
 Prints, per scenario, the median of its runs: the process's CPU time per request
 and the wall time (which adds the waits for PostgreSQL and Redis). `--cold` drops
-the queue rows the process keeps (CACHES["fragments"]) before every request."""
+what the process keeps for the queue (CACHES["fragments"]: its lists and counts, its
+drawn rows and filters) before every request: the cost of the first reader after a
+change."""
 
 import argparse
 import logging

@@ -184,9 +184,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Rendered rows of the queue's list, kept by each process for the minute they are
-# drawn for (templates/cards/queue/_rows.html): the polling of every specialist of
-# a house draws the same rows again whenever one of them changes.
+# What each process keeps for the queue, for the minute it was read or drawn for:
+# a house's list and counts per version of its queue (cards.views.queue) and the
+# rendered rows (templates/cards/queue/_rows.html). The polling of every
+# specialist of a house reads and draws the same list whenever one request changes.
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "fragments",
@@ -196,6 +197,9 @@ CACHES["fragments"] = {
 # The queue's polling answers from a version per house kept in the cache; only a
 # cache every process shares can hold it (cards.services.versions).
 QUEUE_VERSIONS = env_bool("QUEUE_VERSIONS", bool(REDIS_URL))
+# A queue's list and counts, read once per version of the house's queue, scope,
+# filters and minute by each process (CACHES["fragments"]) for every reader.
+QUEUE_KEPT_SECONDS = env_int("QUEUE_KEPT_SECONDS", 120)
 # The unread message count of the header, kept in the shared cache while the
 # person's inbox keeps its version, this long at most (0: counted on every page).
 UNREAD_COUNT_SECONDS = env_int("UNREAD_COUNT_SECONDS", 60 if REDIS_URL else 0)

@@ -35,6 +35,23 @@ def card_requests_visible_to(actor: Person) -> QuerySet[CardRequest]:
     return requests.filter(in_queue | transferred_away)
 
 
+def card_requests_scope_of(actor: Person) -> str:
+    """What besides the data decides `card_requests_visible_to(actor)`: two actors
+    with the same scope are given the same requests."""
+    if not actor.is_active:
+        return "none"
+    if actor.role == Role.NATIONAL_ADMIN:
+        return "all"
+    if actor.role == Role.PROVIDER_AGENT:
+        return f"provider:{actor.provider_id}"
+    if actor.role not in (Role.PHONE_OPERATOR, Role.SPECIALIST, Role.SUPERVISOR):
+        return "none"
+    if actor.role == Role.SPECIALIST:
+        offices = sorted(office.pk for office in actor.offices.all())
+        return f"house:{actor.house_id}:offices:{','.join(map(str, offices))}"
+    return f"house:{actor.house_id}"
+
+
 def card_requests_listed_for(actor: Person) -> QuerySet[CardRequest]:
     """The visible requests in the order their reader works them: a provider's
     newest first; a CAS queue most urgent first, then by due time."""

@@ -5,6 +5,8 @@ for changes, so that a reader can tell "nothing changed" from the version alone.
   leaves it. The queue's polling answers "nothing changed" (304) from it, with no
   query on the requests; where the version cannot tell (no shared cache, or the
   cache is down), the caller falls back to the database's fingerprint.
+  Its list and counts are kept under it by each process, for every reader with
+  the same scope (`kept_for_queue`).
 - A person's inbox: replaced when an in-app message reaches them or one of theirs
   is read. Their unread count, shown on every page, is kept under it.
 
@@ -19,7 +21,7 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -75,6 +77,23 @@ def queue_version_of(house_id: int | None) -> str | None:
     if house_id is None or not settings.QUEUE_VERSIONS:
         return None
     return _version(_queue_key(house_id))
+
+
+def kept_for_queue[T](house_id: int | None, name: str, read: Callable[[], T]) -> T:
+    """`read()`, kept by this process while the house's queue keeps its version
+    (QUEUE_KEPT_SECONDS at most), under `name`, which must tell apart whatever
+    else decides what `read` returns; read every time where the version cannot
+    be trusted."""
+    version = queue_version_of(house_id)
+    if version is None:
+        return read()
+    kept_cache = caches["fragments"]
+    key = f"queue-kept:{house_id}:{version}:{name}"
+    kept = kept_cache.get(key)
+    if kept is None:
+        kept = read()
+        kept_cache.set(key, kept, settings.QUEUE_KEPT_SECONDS)
+    return kept
 
 
 def on_card_request_saved(sender, instance, **kwargs) -> None:

@@ -7,7 +7,7 @@ import hashlib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import prefetch_related_objects
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -40,11 +40,12 @@ from cards.selectors import (
     card_requests_queue_fingerprint,
     card_requests_queue_for,
     card_requests_queued_for,
+    card_requests_scope_of,
     identifier_accesses_of,
     office_kinds_worked_by,
 )
 from cards.services.audit import identifier_shown
-from cards.services.versions import queue_version_of
+from cards.services.versions import kept_for_queue, queue_version_of
 
 PAGE_SIZE = 100
 FILTERS_ID = "queue-filters"  # the filter form; its htmx requests update the URL
@@ -192,22 +193,52 @@ def _row_version(row, *, fresh: bool, actor) -> str:
     return f"{row.pk}.{row.updated_at.timestamp()}.{fresh:d}{mine:d}"
 
 
+def _listing(request, form: QueueFilterForm, minute: str) -> tuple[dict, Page]:
+    """The open work's counts per office and status, and one page of the list.
+    Read once per version of the house's queue, scope, filters and minute (due
+    times and ages move with it) by each process, for every reader: a change in
+    the house makes every specialist polling it refresh at once."""
+    actor, filters = request.user, form.filters()
+
+    def read() -> tuple[dict, int, list, int]:
+        counts = card_request_counts_for(actor=actor, house_code=filters["house_code"])
+        paginator = Paginator(
+            card_requests_queue_for(actor=actor, **filters), PAGE_SIZE
+        )
+        listed = _listed_count(counts, filters)
+        if listed is not None:
+            # The counts per office and status are the list's size already.
+            paginator.count = listed
+        page = paginator.get_page(request.GET.get("page"))
+        return counts, page.number, list(page), paginator.count
+
+    if filters["status"] == QUEUE_TRANSFERRED:
+        # Requests now in other houses: no version of this house covers them.
+        counts, number, rows, total = read()
+    else:
+        name = "|".join(
+            [
+                card_requests_scope_of(actor),
+                # "Mine" names the reader.
+                str(actor.pk) if filters["assignee"] == "mine" else "",
+                form.query(),
+                _page_number(request),
+                minute,
+            ]
+        )
+        counts, number, rows, total = kept_for_queue(actor.house_id, name, read)
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = total
+    return counts, Page(rows, number, paginator)
+
+
 def _rows_context(request, form: QueueFilterForm) -> dict:
     """The list (one page, most urgent first), what is new since the client's last
     render, and the summary."""
     now = timezone.now()
     filters = form.filters()
-    counts = card_request_counts_for(
-        actor=request.user, house_code=filters["house_code"]
-    )
-    paginator = Paginator(
-        card_requests_queue_for(actor=request.user, **filters), PAGE_SIZE
-    )
-    listed = _listed_count(counts, filters)
-    if listed is not None:
-        # The counts per office and status are the list's size already.
-        paginator.count = listed
-    page = paginator.get_page(request.GET.get("page"))
+    minute = now.strftime("%Y%m%d%H%M")
+    counts, page = _listing(request, form, minute)
     since = _since(request)
     fresh = {
         row.reference
@@ -224,7 +255,7 @@ def _rows_context(request, form: QueueFilterForm) -> dict:
         "fresh": fresh,
         "rendered_at": now,
         # Rows say how long ago and how soon to the minute: drawn once a minute.
-        "minute": now.strftime("%Y%m%d%H%M"),
+        "minute": minute,
         "summary": _summary(request, form, counts),
         "filtered": bool(form.query()),
         # Columns that tell rows apart only when they can differ.

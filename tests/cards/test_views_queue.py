@@ -599,6 +599,76 @@ def test_another_houses_requests_leave_the_rows_unchanged(
     assert client.get("/queue/rows/", HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
+def requests_read(captured) -> int:
+    return sum("cards_cardrequest" in q["sql"] for q in captured)
+
+
+def test_readers_of_the_same_queue_share_one_read_of_its_list(
+    client, settings, specialist, other_specialist, provider_agent, card_request
+):
+    settings.QUEUE_VERSIONS = True
+    within_one_minute()
+    client.force_login(specialist)
+    first = page(client, "/queue/rows/")
+    assert f"row-{card_request.reference}" in first
+
+    client.force_login(other_specialist)
+    with CaptureQueriesContext(connection) as captured:
+        second = page(client, "/queue/rows/")
+    assert requests_read(captured) == 0
+    assert f"row-{card_request.reference}" in second
+    assert "1 request" in second
+
+    # A request filed in the house is listed on the next read, counted too.
+    new = CardRequestFactory(filed_by=provider_agent)
+    with CaptureQueriesContext(connection) as captured:
+        third = page(client, "/queue/rows/")
+    assert requests_read(captured) == 2  # the counts and the list
+    assert f"row-{new.reference}" in third
+    assert "2 requests" in third
+
+
+def test_a_kept_list_goes_only_to_readers_of_the_same_scope(
+    client, settings, specialist, hospital_specialist, supervisor, card_request
+):
+    settings.QUEUE_VERSIONS = True
+    urgent = hospital_request()
+    within_one_minute()
+    client.force_login(specialist)
+    primary = page(client, "/queue/rows/")
+    assert card_request.reference in primary
+    assert urgent.reference not in primary
+
+    client.force_login(hospital_specialist)
+    hospital = page(client, "/queue/rows/")
+    assert urgent.reference in hospital
+    assert card_request.reference not in hospital
+
+    client.force_login(supervisor)
+    everything = page(client, "/queue/rows/")
+    assert urgent.reference in everything
+    assert card_request.reference in everything
+
+    # A specialist given another office sees its work at once.
+    specialist.offices.add(urgent.office)
+    client.force_login(specialist)
+    both = page(client, "/queue/rows/")
+    assert urgent.reference in both
+    assert card_request.reference in both
+
+
+def test_a_kept_list_of_my_work_is_the_readers_own(
+    client, settings, specialist, other_specialist, card_request
+):
+    settings.QUEUE_VERSIONS = True
+    services.card_request_claim(actor=specialist, card_request=card_request)
+    within_one_minute()
+    client.force_login(specialist)
+    assert card_request.reference in page(client, "/queue/rows/?assignee=mine")
+    client.force_login(other_specialist)
+    assert card_request.reference not in page(client, "/queue/rows/?assignee=mine")
+
+
 def test_a_version_is_replaced_again_once_the_change_commits(
     settings, specialist, card_request, django_capture_on_commit_callbacks
 ):
