@@ -25,7 +25,7 @@ from cards.models import (
 )
 from cards.selectors import unread_in_app_count
 from cards.services.versions import inbox_versions_bump, kept_for_inbox
-from providers.models import Person
+from providers.models import House, Person
 from tests.cards.factories import CardRequestFactory
 from tests.providers.factories import AgentFactory, house
 
@@ -353,6 +353,39 @@ def test_my_requests_lists_the_providers_requests_newest_first(
     assert CID not in page
     assert "CJAS Timiș · Primary care" in page
     assert "2\xa0hours ago" in page and "just now" in page
+
+
+def test_my_requests_mark_the_agents_turn_and_escape_what_they_show(
+    agent_client, provider_agent, specialist
+):
+    resolved = resolved_request(provider_agent, specialist)
+    asked = CardRequestFactory(filed_by=provider_agent, kind=Kind.INVALID)
+    services.card_request_claim(actor=specialist, card_request=asked)
+    services.card_request_ask_info(
+        actor=specialist, card_request=asked, question="Which reader?"
+    )
+    waiting = CardRequestFactory(filed_by=provider_agent)
+    House.objects.filter(pk=waiting.house_id).update(short_name="CJAS <b>Timiș</b>")
+
+    page = page_of(agent_client.get("/requests/", HTTP_ACCEPT_LANGUAGE="ro"))
+
+    def row(card_request):
+        end = page.index(f">{card_request.reference}</a>")
+        return page[page.rindex("<tr", 0, end) : page.index("</tr>", end)]
+
+    assert row(resolved).startswith('<tr class="your-turn">')
+    assert '<span class="next-step">Efectuați resetarea PIN-ului</span>' in row(
+        resolved
+    )
+    assert row(asked).startswith('<tr class="your-turn">')
+    assert '<span class="next-step">Răspundeți CAS</span>' in row(asked)
+    assert row(waiting).startswith("<tr>")
+    assert "next-step" not in row(waiting)
+    assert f'href="/requests/{waiting.reference}/"' in row(waiting)
+    filed = timezone.localtime(waiting.created_at)
+    assert f'<time datetime="{filed.isoformat()}"' in row(waiting)
+    assert "CJAS &lt;b&gt;Timiș&lt;/b&gt;" in row(waiting)
+    assert "<b>" not in page
 
 
 def test_my_requests_filter_by_status(agent_client, provider_agent, specialist):
