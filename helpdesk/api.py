@@ -27,11 +27,26 @@ class Pagination(PageNumberPagination):
     max_page_size = 100
 
 
+# Fields that hold fields of their own, bound to them.
+NESTING = (
+    serializers.BaseSerializer,
+    serializers.ManyRelatedField,
+    serializers.ListField,
+    serializers.DictField,
+)
+
+
 class ModelSerializer(serializers.ModelSerializer):
-    """A model serializer that reads its model once: DRF builds the fields by
-    introspecting the model on every instantiation (every response); here the
-    fields built for a class are kept, and each serializer gets copies of them, as
-    DRF gives each one copies of the declared fields."""
+    # No docstring: the API schema describes a serializer by the first docstring
+    # of its classes, and this one is no part of any answer's meaning.
+    #
+    # A model serializer that reads its model once: DRF builds the fields by
+    # introspecting the model on every instantiation (every response); here the
+    # fields built for a class are kept, and each serializer gets copies of them,
+    # as DRF gives each one copies of the declared fields. A plain field is copied
+    # as it is (binding it to its serializer sets attributes of the copy alone);
+    # one holding fields of its own (a nested serializer, a list or many-related
+    # field, whose child is bound to it) is built anew, DRF's deep copy.
 
     _built_fields: dict[type, dict] = {}
 
@@ -39,7 +54,12 @@ class ModelSerializer(serializers.ModelSerializer):
         cls = type(self)
         if cls not in self._built_fields:
             self._built_fields[cls] = super().get_fields()
-        return copy.deepcopy(self._built_fields[cls])
+        return {
+            name: copy.deepcopy(field)
+            if isinstance(field, NESTING)
+            else copy.copy(field)
+            for name, field in self._built_fields[cls].items()
+        }
 
 
 def exception_handler(exc, context):
