@@ -24,6 +24,7 @@ from cards.models import (
     Event,
     IdempotencyKey,
     Kind,
+    Notification,
     Source,
     Status,
 )
@@ -104,11 +105,13 @@ class CardRequestViewSet(
         http_status=status.HTTP_200_OK,
         *,
         fetched: bool = False,
+        filed: bool = False,
     ):
         """The request with its timeline and messages. A request just changed is
         read again with its related rows; one `card_request_get_for` just fetched,
         or one just filed (the rows it was filed with), has them already
-        (`fetched`) and only gets its timeline and messages."""
+        (`fetched`) and only gets its timeline and messages. Filing sends no
+        message: a request just filed (`filed`) has none to read."""
         if not fetched:
             card_request = CardRequest.objects.select_related(
                 "house", "office", "provider", "location", "assignee", "filed_by"
@@ -121,7 +124,9 @@ class CardRequestViewSet(
             ),
             Prefetch(
                 "notifications",
-                card_request_notifications_for(self.request.user),
+                Notification.objects.none()  # not even read
+                if filed
+                else card_request_notifications_for(self.request.user),
             ),
         )
         context = {**self.get_serializer_context(), "unmask": True}
@@ -206,7 +211,7 @@ class CardRequestViewSet(
                     )
             except IntegrityError:
                 return self._replay(key, fingerprint)
-        return self._detail(card_request, http_status, fetched=created)
+        return self._detail(card_request, http_status, fetched=created, filed=created)
 
     def _filing_provider(self, data: dict) -> Provider | None:
         if "provider" not in data:

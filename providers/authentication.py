@@ -27,7 +27,18 @@ class IntegrationTokenAuthentication(TokenAuthentication):
     """`Authorization: Token …`, for provider agents only."""
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
+        # DRF's own check, with the agent's provider and location read in the
+        # same query: filing needs both (two queries fewer a filing).
+        model = self.get_model()
+        try:
+            token = model.objects.select_related(
+                "user", "user__provider", "user__location"
+            ).get(key=key)
+        except model.DoesNotExist:
+            raise AuthenticationFailed(_("Invalid token.")) from None
+        user = token.user
+        if not user.is_active:
+            raise AuthenticationFailed(_("User inactive or deleted."))
         if needs_two_factor(user):
             raise AuthenticationFailed(STAFF_TOKENS_REFUSED)
         return user, token

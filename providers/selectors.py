@@ -2,7 +2,8 @@
 
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from providers.models import (
     DEFAULT_OFFICE_FOR_CATEGORY,
@@ -18,9 +19,11 @@ MIN_PHONE_DIGITS = 6
 def office_for(*, house: House, category: str) -> Office:
     """The office of `house` that handles cards read by providers of `category`:
     the house's own mapping, else the national default."""
-    route = CategoryRoute.objects.filter(house=house, category=category).first()
-    kind = route.office_kind if route else DEFAULT_OFFICE_FOR_CATEGORY[category]
-    return Office.objects.get(house=house, kind=kind)
+    route = CategoryRoute.objects.filter(house=house, category=category).values(
+        "office_kind"
+    )[:1]
+    default = Value(DEFAULT_OFFICE_FOR_CATEGORY[category])
+    return Office.objects.get(house=house, kind=Coalesce(Subquery(route), default))
 
 
 def office_kinds_for(providers: list[Provider]) -> dict[int, str]:
