@@ -209,7 +209,7 @@ def _listing(request, form: QueueFilterForm, minute: str) -> tuple[dict, Page]:
         if listed is not None:
             # The counts per office and status are the list's size already.
             paginator.count = listed
-        page = paginator.get_page(request.GET.get("page"))
+        page = paginator.get_page(_page_number(request))
         return counts, page.number, list(page), paginator.count
 
     if filters["status"] == QUEUE_TRANSFERRED:

@@ -405,6 +405,27 @@ def test_the_list_is_capped_with_a_link_to_the_next_page(
     assert f"row-{requests[0].reference}" not in second
 
 
+def test_a_kept_page_is_the_page_its_readers_ask_for(
+    client, specialist, other_specialist, settings, monkeypatch
+):
+    settings.QUEUE_VERSIONS = True
+    monkeypatch.setattr("cards.views.queue.PAGE_SIZE", 2)
+    requests = CardRequestFactory.create_batch(5)
+    within_one_minute()
+    client.force_login(specialist)
+    # A page number that is no page reads as the first, as the polling's does.
+    nonsense = page(client, "/queue/rows/?page=0")
+    assert f"row-{requests[0].reference}" in nonsense
+    last = page(client, "/queue/rows/?page=9")
+    assert f"row-{requests[4].reference}" in last
+
+    client.force_login(other_specialist)
+    first = page(client, "/queue/rows/")
+    assert f"row-{requests[0].reference}" in first
+    assert f"row-{requests[4].reference}" not in first
+    assert "Showing 1–2 of 5 requests" in first
+
+
 @pytest.mark.parametrize(
     "query, listed",
     [
