@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -63,7 +64,7 @@ def request_rows(rows) -> SafeString:
             card_request.error_code,
             card_request.status,
             card_request.get_status_display(),
-            SafeString(f' <span class="next-step">{escape(next_step)}</span>')
+            format_html(' <span class="next-step">{}</span>', next_step)
             if next_step
             else "",
             card_request.house.short_name,
@@ -75,4 +76,5 @@ def request_rows(rows) -> SafeString:
             card_request.identifier_last4,
         )
         drawn.append(ROW.format(*map(_escaped, values)))
-    return SafeString("\n".join(drawn))
+    # Every value in the rows went through _escaped.
+    return SafeString("\n".join(drawn))  # nosec B703
