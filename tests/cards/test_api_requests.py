@@ -149,6 +149,34 @@ def test_detail_carries_timeline_and_instructions_once_resolved(
     assert len(data["instructions"]["steps"]) == 8
 
 
+def test_a_transfer_shows_in_the_timeline_with_both_houses(
+    api, card_request, specialist, cj, provider_agent, django_assert_max_num_queries
+):
+    services.card_request_transfer(
+        actor=specialist, card_request=card_request, house=cj, note="Card of Cluj"
+    )
+    url = f"/api/v1/requests/{card_request.reference}/"
+    client = api(provider_agent)
+    client.get(url)
+
+    with django_assert_max_num_queries(5):  # none per event
+        events = client.get(url).json()["events"]
+
+    transfer = next(e for e in events if e["kind"] == "transferred")
+    assert transfer == {
+        "kind": "transferred",
+        "label": "Transferred",
+        "actor": str(specialist),
+        "from_status": "new",
+        "to_status": "new",
+        "from_house": "TM",
+        "to_house": "CJ",
+        "text": "Card of Cluj",
+        "created_at": transfer["created_at"],
+    }
+    assert transfer["created_at"]
+
+
 def test_confirm_false_with_the_readers_code_reopens(
     api, card_request, specialist, provider_agent
 ):
