@@ -110,9 +110,9 @@ class CardRequestViewSet(
         """The request with its timeline and messages. A request just changed is
         read again with its related rows; one `card_request_get_for` just fetched,
         or one just filed (the rows it was filed with), has them already
-        (`fetched`) and only gets its timeline and messages. Filing sends no
-        message: a request just filed (`filed`) has none to read."""
-        if not fetched:
+        (`fetched`, or `filed`) and only gets its timeline and messages. Filing
+        sends no message: a request just filed has none to read."""
+        if not (fetched or filed):
             card_request = CardRequest.objects.select_related(
                 "house", "office", "provider", "location", "assignee", "filed_by"
             ).get(pk=card_request.pk)
@@ -211,7 +211,7 @@ class CardRequestViewSet(
                     )
             except IntegrityError:
                 return self._replay(key, fingerprint)
-        return self._detail(card_request, http_status, fetched=created, filed=created)
+        return self._detail(card_request, http_status, filed=created)
 
     def _filing_provider(self, data: dict) -> Provider | None:
         if "provider" not in data:
