@@ -338,11 +338,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
 # django-axes first: it refuses a locked-out username/address before the password
-# is checked (and counts the failures); then the ordinary model backend, which
-# also refuses inactive people on every request.
+# is checked (and counts the failures); then Django's model backend, which also
+# refuses inactive people on every request (and reads the person with their house).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "providers.backends.PersonBackend",
 ]
 # Addresses (or networks, "10.0.0.0/8") of the reverse proxies in front of the app.
 # Only a request from one of them has its X-Forwarded-For believed; empty: never.

@@ -438,15 +438,16 @@ QUEUE_QUERIES = [
 
 def queue_ceiling(path, role, query) -> int:
     """Measured: the rows 7 queries (the actor's offices, the list's page, the
-    summary's aggregate, the ETag's aggregate, and the session, user and
-    authentication device of every staff request), the page 9 (the unread count
-    of its header, and the house its heading names or a national admin's house
-    picker). The
-    summary's counts per office and status are the list's length; a list narrowed
-    further (by kind, assignee or age) or the transferred-away list: 1 more, its
-    own count. A national admin picking a house: 2 more (the house, looked up by
-    the view's filter form and again by the ETag's)."""
-    measured = {"/queue/": 9, "/queue/rows/": 7}[path]
+    summary's aggregate, the ETag's aggregate, and the session, user with their
+    house and authentication device of every staff request), the page 8 (the
+    unread count of its header). A national admin's page: 1 more, the house
+    picker. The summary's counts per office and status are the list's length; a
+    list narrowed further (by kind, assignee or age) or the transferred-away list:
+    1 more, its own count. A national admin picking a house: 2 more (the house,
+    looked up by the view's filter form and again by the ETag's)."""
+    measured = {"/queue/": 8, "/queue/rows/": 7}[path]
+    if role == "admin" and path == "/queue/":
+        measured += 1
     if any(narrowed in query for narrowed in ("kind=", "assignee=", "transferred")):
         measured += 1
     if role == "admin" and "house=" in query:

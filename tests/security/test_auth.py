@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
-from django.contrib import admin
+from django.contrib import admin, auth
 from django.contrib.sessions.models import Session
 from django.test import Client, RequestFactory
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -590,6 +590,19 @@ def test_an_inactive_person_is_refused_on_every_request_even_without_the_hook(
     client.force_login(specialist)
     Person.objects.filter(pk=specialist.pk).update(is_active=False)  # no signal
     assert client.get("/queue/").url.startswith("/login/")
+
+
+def test_a_session_reads_its_person_with_their_house_in_one_query(
+    client, specialist, django_assert_num_queries
+):
+    client.force_login(specialist)
+    request = RequestFactory().get("/queue/")
+    request.session = client.session
+    assert request.session[auth.SESSION_KEY] == str(specialist.pk)
+    with django_assert_num_queries(1):
+        person = auth.get_user(request)
+        assert person == specialist
+        assert person.house.short_name == specialist.house.short_name
 
 
 def test_deactivating_in_the_admin_ends_the_sessions(client, specialist, db):
