@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -10,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cards.forms.queue import OFFICE_SHORT_LABELS
-from cards.models import CardRequest, Priority
+from cards.models import CardRequest, Priority, Status
+from cards.permissions import Action, can
 from cards.selectors import QUEUE_WORK_STATUSES
 
 register = template.Library()
@@ -75,6 +77,29 @@ def sla_badges(card_request: CardRequest) -> str:
     return format_html(
         '<span class="queue-badges">{}</span>',
         format_html_join("", "{}", ((badge,) for badge in badges)),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def claim_form(context, card_request: CardRequest) -> str:
+    """`{% claim_form row %}`: the claim button of a new request for a reader who
+    may claim it, nothing otherwise. The reader's own permission and token, so it
+    is drawn for every reader, here rather than from template tags (some ten per
+    row)."""
+    if card_request.status != Status.NEW or not can(
+        context["user"], Action.CLAIM, card_request
+    ):
+        return ""
+    url = reverse("queue:claim", args=[card_request.reference])
+    return format_html(
+        '<form method="post" action="{0}" hx-post="{0}">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{1}">'
+        '<button type="submit" id="claim-{2}" class="queue-claim">{3}'
+        '<span class="visually-hidden"> {2}</span></button></form>',
+        url,
+        context.get("csrf_token", ""),
+        card_request.reference,
+        _("Claim"),
     )
 
 

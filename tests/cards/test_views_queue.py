@@ -1,6 +1,7 @@
 """The specialist queue pages: who may open them, what they list and how, the
 polled rows (304 while nothing changed), and the actions on a request's page."""
 
+import re
 import time
 from datetime import timedelta
 
@@ -298,6 +299,32 @@ def within_one_minute():
 def row_of(html: str, reference: str) -> str:
     start = html.index(f'<tr id="row-{reference}"')
     return html[start : html.index("</tr>", start)]
+
+
+CLAIM_FORM = re.compile(
+    r'<form method="post" action="([^"]+)" hx-post="([^"]+)">'
+    r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">'
+)
+
+
+def test_a_new_rows_claim_button_claims_it_with_the_pages_token(
+    specialist, card_request
+):
+    desk = Client(enforce_csrf_checks=True)
+    desk.force_login(specialist)
+    row = row_of(page(desk, "/queue/"), card_request.reference)
+    action, htmx_action, token = CLAIM_FORM.search(row).groups()
+    assert action == htmx_action == f"/queue/{card_request.reference}/claim/"
+    assert f'id="claim-{card_request.reference}"' in row
+
+    assert desk.post(action, {"csrfmiddlewaretoken": token}).status_code == 302
+    card_request.refresh_from_db()
+    assert card_request.status == Status.IN_PROGRESS
+    assert card_request.assignee == specialist
+    # Claimed: no button on its row any more.
+    row = row_of(page(desk, "/queue/"), card_request.reference)
+    assert "claim-" not in row
+    assert "<form" not in row
 
 
 def test_a_row_is_drawn_once_a_minute_for_every_reader(
