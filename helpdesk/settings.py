@@ -184,9 +184,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# What each process keeps for the queue, for the minute it was read or drawn for:
-# a house's list and counts per version of its queue (cards.views.queue) and the
-# rendered rows (templates/cards/queue/_rows.html). The polling of every
+# What each process keeps for the lists of requests, for the minute it was read or
+# drawn for: a house's list and counts per version of its queue (cards.views.queue)
+# and the rendered rows (templates/cards/queue/_rows.html); a provider's "my
+# requests" per version of its requests (cards.views.portal). The polling of every
 # specialist of a house reads and draws the same list whenever one request changes.
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -194,11 +195,14 @@ CACHES["fragments"] = {
     "TIMEOUT": 120,
     "OPTIONS": {"MAX_ENTRIES": 5000},
 }
-# The queue's polling answers from a version per house kept in the cache; only a
-# cache every process shares can hold it (cards.services.versions).
+# Versions kept in the cache, one per house's queue and one per provider's requests:
+# the queue's polling answers from them; only a cache every process shares can
+# hold them (cards.services.versions).
 QUEUE_VERSIONS = env_bool("QUEUE_VERSIONS", bool(REDIS_URL))
 # A queue's list and counts, read once per version of the house's queue, scope,
-# filters and minute by each process (CACHES["fragments"]) for every reader.
+# filters and minute by each process (CACHES["fragments"]) for every reader; and
+# "my requests", drawn once per version of the provider's requests, filter, page,
+# language and minute for every agent of the provider.
 QUEUE_KEPT_SECONDS = env_int("QUEUE_KEPT_SECONDS", 120)
 # The unread message count of the header, kept in the shared cache while the
 # person's inbox keeps its version, this long at most (0: counted on every page).

@@ -7,6 +7,9 @@ for changes, so that a reader can tell "nothing changed" from the version alone.
   cache is down), the caller falls back to the database's fingerprint.
   Its list and counts are kept under it by each process, for every reader with
   the same scope (`kept_for_queue`).
+- A provider's requests: replaced when any of them is filed or changes. "My
+  requests" is kept under it by each process, for every agent of the provider
+  (`kept_for_provider`).
 - A person's inbox: replaced when an in-app message reaches them or one of theirs
   is read. Their unread count, shown on every page, is kept under it.
 
@@ -29,6 +32,10 @@ logger = logging.getLogger(__name__)
 
 def _queue_key(house_id: int) -> str:
     return f"queue-version:{house_id}"
+
+
+def _provider_key(provider_id: int) -> str:
+    return f"provider-version:{provider_id}"
 
 
 def _inbox_key(person_id: int) -> str:
@@ -79,16 +86,13 @@ def queue_version_of(house_id: int | None) -> str | None:
     return _version(_queue_key(house_id))
 
 
-def kept_for_queue[T](house_id: int | None, name: str, read: Callable[[], T]) -> T:
-    """`read()`, kept by this process while the house's queue keeps its version
-    (QUEUE_KEPT_SECONDS at most), under `name`, which must tell apart whatever
-    else decides what `read` returns; read every time where the version cannot
-    be trusted."""
-    version = queue_version_of(house_id)
+def _kept[T](version: str | None, key: str, read: Callable[[], T]) -> T:
+    """`read()`, kept by this process under `key` while `version` holds
+    (QUEUE_KEPT_SECONDS at most); read every time when there is no version."""
     if version is None:
         return read()
     kept_cache = caches["fragments"]
-    key = f"queue-kept:{house_id}:{version}:{name}"
+    key = f"{key}:{version}"
     kept = kept_cache.get(key)
     if kept is None:
         kept = read()
@@ -96,8 +100,30 @@ def kept_for_queue[T](house_id: int | None, name: str, read: Callable[[], T]) ->
     return kept
 
 
+def kept_for_queue[T](house_id: int | None, name: str, read: Callable[[], T]) -> T:
+    """`read()`, kept by this process while the house's queue keeps its version
+    (QUEUE_KEPT_SECONDS at most), under `name`, which must tell apart whatever
+    else decides what `read` returns; read every time where the version cannot
+    be trusted."""
+    return _kept(queue_version_of(house_id), f"queue-kept:{house_id}:{name}", read)
+
+
+# Providers' requests ---------------------------------------------------------------
+
+
+def kept_for_provider[T](provider_id: int, name: str, read: Callable[[], T]) -> T:
+    """`read()`, kept by this process while the provider's requests keep their
+    version (QUEUE_KEPT_SECONDS at most), under `name`, which must tell apart
+    whatever else decides what `read` returns; read every time where the version
+    cannot be trusted (no shared cache, or it did not answer)."""
+    version = _version(_provider_key(provider_id)) if settings.QUEUE_VERSIONS else None
+    return _kept(version, f"provider-kept:{provider_id}:{name}", read)
+
+
 def on_card_request_saved(sender, instance, **kwargs) -> None:
-    queue_versions_bump(instance.house_id)
+    """New versions for the request's house queue and its provider's requests."""
+    if settings.QUEUE_VERSIONS:
+        _bump({_queue_key(instance.house_id), _provider_key(instance.provider_id)})
 
 
 def on_event_saved(sender, instance, created, **kwargs) -> None:

@@ -9,10 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from cards import services
@@ -40,6 +41,8 @@ from cards.selectors import (
     in_app_notifications_for,
 )
 from cards.services.audit import identifier_shown
+from cards.services.versions import kept_for_provider
+from cards.views import page_number
 
 PAGE_SIZE = 25
 OPEN = "open"
@@ -142,31 +145,42 @@ def _status_filter(value: str) -> list[str] | None:
 @require_safe
 @_agent_only
 def card_request_list(request):
-    """The provider's requests, newest first, filtered by status."""
-    requests = card_requests_listed_for(request.user)
-    counts = dict(
-        requests.order_by().values_list("status").annotate(n=Count("*")).all()
-    )
+    """The provider's requests, newest first, filtered by status. Drawn once per
+    version of the provider's requests, filter, page, language and minute (ages
+    are shown to the minute) by each process, for every agent of the provider."""
+    actor = request.user
     status = request.GET.get("status", "")
     statuses = _status_filter(status)
     if statuses is None:
         status = ""
-    else:
-        requests = requests.filter(status__in=statuses)
-    paginator = Paginator(requests.select_related("house", "office"), PAGE_SIZE)
-    # The counts per status are the list's size already: no second count.
-    paginator.count = sum(counts.get(s, 0) for s in statuses or counts)
-    page = paginator.get_page(request.GET.get("page"))
-    filters = [("", _("All"), sum(counts.values()))]
-    filters.append((OPEN, _("Open"), sum(counts.get(s, 0) for s in OPEN_STATUSES)))
-    filters += [
-        (s.value, s.label, counts.get(s.value, 0))
-        for s in Status
-        if counts.get(s.value) or s.value == status
-    ]
-    rows = [(card_request, _ago(card_request.created_at)) for card_request in page]
-    context = {"page": page, "rows": rows, "status": status, "filters": filters}
-    return render(request, "cards/portal/list.html", context)
+    number = page_number(request)
+
+    def draw() -> str:
+        requests = card_requests_listed_for(actor)
+        counts = dict(
+            requests.order_by().values_list("status").annotate(n=Count("*")).all()
+        )
+        if statuses is not None:
+            requests = requests.filter(status__in=statuses)
+        paginator = Paginator(requests.select_related("house", "office"), PAGE_SIZE)
+        # The counts per status are the list's size already: no second count.
+        paginator.count = sum(counts.get(s, 0) for s in statuses or counts)
+        page = paginator.get_page(number)
+        filters = [("", _("All"), sum(counts.values()))]
+        filters.append((OPEN, _("Open"), sum(counts.get(s, 0) for s in OPEN_STATUSES)))
+        filters += [
+            (s.value, s.label, counts.get(s.value, 0))
+            for s in Status
+            if counts.get(s.value) or s.value == status
+        ]
+        rows = [(card_request, _ago(card_request.created_at)) for card_request in page]
+        context = {"page": page, "rows": rows, "status": status, "filters": filters}
+        return render_to_string("cards/portal/_requests.html", context)
+
+    minute = timezone.now().strftime("%Y%m%d%H%M")
+    name = "|".join([status, number, get_language(), minute])
+    listing = kept_for_provider(actor.provider_id, name, draw)
+    return render(request, "cards/portal/list.html", {"listing": listing})
 
 
 # A request's page -----------------------------------------------------------------

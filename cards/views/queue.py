@@ -46,6 +46,7 @@ from cards.selectors import (
 )
 from cards.services.audit import identifier_shown
 from cards.services.versions import kept_for_queue, queue_version_of
+from cards.views import page_number
 
 PAGE_SIZE = 100
 FILTERS_ID = "queue-filters"  # the filter form; its htmx requests update the URL
@@ -209,7 +210,7 @@ def _listing(request, form: QueueFilterForm, minute: str) -> tuple[dict, Page]:
         if listed is not None:
             # The counts per office and status are the list's size already.
             paginator.count = listed
-        page = paginator.get_page(_page_number(request))
+        page = paginator.get_page(page_number(request))
         return counts, page.number, list(page), paginator.count
 
     if filters["status"] == QUEUE_TRANSFERRED:
@@ -222,7 +223,7 @@ def _listing(request, form: QueueFilterForm, minute: str) -> tuple[dict, Page]:
                 # "Mine" names the reader.
                 str(actor.pk) if filters["assignee"] == "mine" else "",
                 form.query(),
-                _page_number(request),
+                page_number(request),
                 minute,
             ]
         )
@@ -265,11 +266,6 @@ def _rows_context(request, form: QueueFilterForm) -> dict:
     }
 
 
-def _page_number(request) -> str:
-    page = request.GET.get("page", "")
-    return page if page.isdigit() and page != "0" else "1"
-
-
 def _rows_etag(request) -> str:
     """Changes when anything the rows response shows may have changed: the actor,
     language and filters, the listed and counted requests, and the minute (due
@@ -292,7 +288,7 @@ def _rows_etag(request) -> str:
             for value in values
             if value
         ]
-        parts = [urlencode(query), _page_number(request), "v" + version]
+        parts = [urlencode(query), page_number(request), "v" + version]
     else:
         form = _filter_form(request)
         filters = form.filters()
@@ -302,7 +298,7 @@ def _rows_etag(request) -> str:
         listed = card_requests_queue_for(actor=request.user, **filters)
         parts = [
             form.query(),
-            _page_number(request),
+            page_number(request),
             card_requests_queue_fingerprint(requests=listed | counted),
         ]
     key = "|".join(

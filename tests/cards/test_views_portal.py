@@ -27,6 +27,7 @@ from cards.selectors import unread_in_app_count
 from cards.services.versions import inbox_versions_bump, kept_for_inbox
 from providers.models import House, Person
 from tests.cards.factories import CardRequestFactory
+from tests.cards.test_views_queue import within_one_minute
 from tests.providers.factories import AgentFactory, house
 
 CID = "80642000350012345678"
@@ -442,6 +443,73 @@ def test_a_filtered_list_counts_the_pages_of_its_own_requests(
     assert rejected[0].reference in only_rejected
     assert "Page 2 of 2" in open_ones
     assert open_ones.count('href="/requests/TM-') == 1
+
+
+def requests_read(captured) -> int:
+    """Queries reading requests (not the header's unread count, which reads
+    messages about them)."""
+    return sum(
+        q["sql"].split(" FROM ", 1)[-1].startswith('"cards_cardrequest"')
+        for q in captured
+    )
+
+
+def listing(page: str) -> str:
+    return page[page.index('<nav class="filters"') : page.index("</main>")]
+
+
+def test_agents_of_a_provider_share_one_drawing_of_their_list(
+    client, settings, provider_agent, specialist
+):
+    settings.QUEUE_VERSIONS = True
+    colleague = AgentFactory(provider=provider_agent.provider)
+    waiting = CardRequestFactory(filed_by=provider_agent)
+    within_one_minute()
+    client.force_login(provider_agent)
+    first = page_of(client.get("/requests/"))
+    assert waiting.reference in first
+
+    client.force_login(colleague)
+    with CaptureQueriesContext(connection) as captured:
+        second = page_of(client.get("/requests/"))
+    assert requests_read(captured) == 0
+    assert listing(first) == listing(second)
+
+    # A request filed, or one that changes, shows on the next read.
+    filed = CardRequestFactory(filed_by=colleague)
+    services.card_request_claim(actor=specialist, card_request=waiting)
+    with CaptureQueriesContext(connection) as captured:
+        third = page_of(client.get("/requests/"))
+    assert requests_read(captured) == 2  # the counts and the page
+    assert filed.reference in third
+    assert 'status-in_progress">In progress</span>' in third
+
+
+def test_a_kept_list_is_kept_for_its_own_provider_filter_page_and_language(
+    client, settings, provider_agent, other_agent
+):
+    settings.QUEUE_VERSIONS = True
+    ours = CardRequestFactory.create_batch(26, filed_by=provider_agent)
+    theirs = CardRequestFactory(filed_by=other_agent)
+    closed = CardRequestFactory(filed_by=provider_agent, status=Status.CLOSED)
+    within_one_minute()
+    client.force_login(provider_agent)
+    everything = page_of(client.get("/requests/"))
+    assert closed.reference in everything and theirs.reference not in everything
+
+    client.force_login(other_agent)
+    elsewhere = page_of(client.get("/requests/"))
+    assert theirs.reference in elsewhere
+    assert all(r.reference not in elsewhere for r in (*ours, closed))
+
+    client.force_login(provider_agent)
+    open_only = page_of(client.get("/requests/?status=open"))
+    assert closed.reference not in open_only
+    second = page_of(client.get("/requests/?page=2"))
+    assert "Page 2 of 2" in second and ours[0].reference in second
+    assert ours[0].reference not in everything
+    romanian = page_of(client.get("/requests/", HTTP_ACCEPT_LANGUAGE="ro"))
+    assert "Închisă" in romanian and "Closed" not in romanian.split("<main")[1]
 
 
 def test_my_requests_without_any_invites_a_first_request(agent_client):

@@ -612,7 +612,7 @@ def test_rows_change_in_both_houses_when_a_request_is_transferred(
     assert f"row-{card_request.reference}" in arrived.content.decode()
 
 
-def test_a_filing_replaces_its_houses_version_once_now_and_once_on_commit(
+def test_a_filing_replaces_its_houses_and_providers_versions_now_and_on_commit(
     settings, provider_agent, tm, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.QUEUE_VERSIONS = True
@@ -631,7 +631,11 @@ def test_a_filing_replaces_its_houses_version_once_now_and_once_on_commit(
             kind="blocked",
             cid="80642000350012345678",
         )
-    assert [list(data) for data in written] == [[f"queue-version:{tm.pk}"]] * 2
+    versions = {
+        f"queue-version:{tm.pk}",
+        f"provider-version:{provider_agent.provider_id}",
+    }
+    assert [set(data) for data in written] == [versions] * 2
 
 
 def test_another_houses_requests_leave_the_rows_unchanged(
