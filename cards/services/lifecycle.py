@@ -165,7 +165,8 @@ def card_request_file(
     location: Location | None = None,
 ) -> tuple[CardRequest, bool]:
     """File a request into the queue of the card's house. A card that already has
-    an open request of this provider returns that one (created=False)."""
+    an open request of this provider returns that one (created=False). A new
+    request comes with its timeline (`events`) loaded."""
     ensure_can(actor, Action.FILE)
     if actor.provider_id is not None:
         provider, location = actor.provider, location or actor.location
@@ -184,40 +185,42 @@ def card_request_file(
             {"insurer_house": _("This house no longer takes requests.")}
         )
 
-    with transaction.atomic():
-        existing = _open_request_for(kind, identifier)
-        if existing is not None:
-            return _existing_or_refuse(existing, provider), False
-        card_request = CardRequest(
-            kind=kind,
-            error_code=error_code,
-            identifier=identifier,
-            provider=provider,
-            location=location,
-            filed_by=actor,
-            source=source,
-            note=note,
-            created_at=timezone.now(),
-        )
-        _route(card_request, house, start=card_request.created_at)
-        card_request.reference = _next_reference(house)
-        try:
-            with transaction.atomic():
-                card_request.save()
-        except IntegrityError:
-            # Another filing for the same card committed between our check and insert.
+    try:
+        with transaction.atomic():
             existing = _open_request_for(kind, identifier)
-            if existing is None:
-                raise
-            return _existing_or_refuse(existing, provider), False
-        Event.objects.create(
-            card_request=card_request,
-            created_at=card_request.created_at,
-            kind=EventKind.FILED,
-            actor=actor,
-            to_status=Status.NEW,
-            to_house=house,
-        )
+            if existing is not None:
+                return _existing_or_refuse(existing, provider), False
+            card_request = CardRequest(
+                kind=kind,
+                error_code=error_code,
+                identifier=identifier,
+                provider=provider,
+                location=location,
+                filed_by=actor,
+                source=source,
+                note=note,
+                created_at=timezone.now(),
+            )
+            _route(card_request, house, start=card_request.created_at)
+            card_request.reference = _next_reference(house)
+            card_request.save()
+            filed = Event.objects.create(
+                card_request=card_request,
+                created_at=card_request.created_at,
+                kind=EventKind.FILED,
+                actor=actor,
+                to_status=Status.NEW,
+                to_house=house,
+            )
+    except IntegrityError:
+        # Another filing for the same card committed between our check and insert:
+        # this one is undone whole (its reference number too).
+        existing = _open_request_for(kind, identifier)
+        if existing is None:
+            raise
+        return _existing_or_refuse(existing, provider), False
+    # Its timeline is the one event just written: no need to read it back.
+    card_request._prefetched_objects_cache = {"events": [filed]}
     return card_request, True
 
 

@@ -8,7 +8,15 @@ from django.db import connection
 
 from cards import services
 from cards.exceptions import AlreadyClaimed, TransitionNotAllowed
-from cards.models import CardRequest, Event, EventKind, Outcome, Source, Status
+from cards.models import (
+    CardRequest,
+    Event,
+    EventKind,
+    Outcome,
+    ReferenceSequence,
+    Source,
+    Status,
+)
 from tests.cards.factories import CardRequestFactory
 from tests.providers.factories import AgentFactory, SpecialistFactory, house
 
@@ -107,3 +115,5 @@ def test_the_same_card_filed_twice_at_once_makes_one_request():
     assert sorted(created for _, created in results) == [False, True]
     assert results[0][0].pk == results[1][0].pk
     assert CardRequest.objects.count() == 1
+    # The filing that lost gave back its reference number.
+    assert ReferenceSequence.objects.get().last == 1
