@@ -165,8 +165,7 @@ def card_request_file(
     location: Location | None = None,
 ) -> tuple[CardRequest, bool]:
     """File a request into the queue of the card's house. A card that already has
-    an open request of this provider returns that one (created=False). A new
-    request comes with its timeline (`events`) loaded."""
+    an open request of this provider returns that one (created=False)."""
     ensure_can(actor, Action.FILE)
     if actor.provider_id is not None:
         provider, location = actor.provider, location or actor.location
@@ -204,7 +203,7 @@ def card_request_file(
             _route(card_request, house, start=card_request.created_at)
             card_request.reference = _next_reference(house)
             card_request.save()
-            filed = Event.objects.create(
+            Event.objects.create(
                 card_request=card_request,
                 created_at=card_request.created_at,
                 kind=EventKind.FILED,
@@ -219,8 +218,6 @@ def card_request_file(
         if existing is None:
             raise
         return _existing_or_refuse(existing, provider), False
-    # Its timeline is the one event just written: no need to read it back.
-    card_request._prefetched_objects_cache = {"events": [filed]}
     return card_request, True
 
 

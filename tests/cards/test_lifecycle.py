@@ -82,27 +82,6 @@ def test_the_whole_path_of_a_blocked_card(provider_agent, specialist, other_spec
     assert "Da, e de față." in texts
 
 
-def test_a_new_request_comes_with_its_timeline(
-    provider_agent, django_assert_num_queries
-):
-    card_request, created = services.card_request_file(
-        actor=provider_agent,
-        source=Source.API,
-        house=house("TM"),
-        kind="blocked",
-        cid="80642000350012345678",
-    )
-    assert created
-    with django_assert_num_queries(0):
-        (filed,) = card_request.events.all()
-        assert (filed.kind, filed.actor, filed.to_house) == (
-            EventKind.FILED,
-            provider_agent,
-            card_request.house,
-        )
-    assert list(Event.objects.filter(card_request=card_request)) == [filed]
-
-
 def test_still_failing_reopens_the_request_in_the_queue(
     card_request, specialist, provider_agent
 ):
