@@ -780,6 +780,33 @@ def in_app(person):
     return Notification.objects.filter(recipient=person, channel=Channel.IN_APP)
 
 
+def menu_of(page: str) -> str:
+    return page[
+        page.index('<ul class="nav">') : page.index(
+            "</ul>", page.index('<ul class="nav">')
+        )
+    ]
+
+
+def test_the_menu_is_each_roles_own_and_marks_the_page(
+    client, provider_agent, supervisor
+):
+    client.force_login(provider_agent)
+    agents = menu_of(page_of(client.get("/messages/")))
+    client.force_login(supervisor)
+    supervisors = menu_of(page_of(client.get("/messages/")))
+    client.force_login(provider_agent)
+    again = menu_of(page_of(client.get("/messages/")))
+    mine = menu_of(page_of(client.get("/requests/")))
+
+    assert 'href="/requests/"' in agents and 'href="/queue/"' not in agents
+    assert 'href="/queue/"' in supervisors and 'href="/reports/"' in supervisors
+    assert 'href="/requests/"' not in supervisors
+    assert again == agents
+    assert 'href="/requests/" aria-current="page"' in mine
+    assert 'aria-current="page"' not in again
+
+
 def test_messages_list_the_users_in_app_messages_newest_first_and_unread(
     agent_client, provider_agent, other_agent, inbox
 ):
