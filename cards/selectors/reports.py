@@ -200,6 +200,25 @@ def _figures(row: dict, *, key: str = "", label: str = "") -> Figures:
     )
 
 
+def report_kept_for(*, actor: Person, period: Period, houses: list[House]) -> Report:
+    """`report_for`, kept by this process for the rest of the minute while no
+    request of the houses changes (`cards.services.versions`): a supervisor's
+    reloads, and their colleagues', read it once. Calls logged in the meantime
+    show from the next minute."""
+    from cards.services.versions import kept_for_queues
+
+    minute = timezone.now()
+    name = (
+        f"report:{actor.role}:{','.join(str(h.pk) for h in houses)}:"
+        f"{period.start}:{period.end}:{minute:%Y%m%d%H%M}"
+    )
+    return kept_for_queues(
+        _reported_houses(actor, houses),
+        name,
+        lambda: report_for(actor=actor, period=period, houses=houses),
+    )
+
+
 def report_for(
     *,
     actor: Person,

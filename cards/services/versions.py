@@ -6,7 +6,8 @@ for changes, so that a reader can tell "nothing changed" from the version alone.
   query on the requests; where the version cannot tell (no shared cache, or the
   cache is down), the caller falls back to the database's fingerprint.
   Its list and counts are kept under it by each process, for every reader with
-  the same scope (`kept_for_queue`).
+  the same scope (`kept_for_queue`), and so are the reports of the minute on
+  the houses (`kept_for_queues`).
 - A provider's requests: replaced when any of them is filed or changes. "My
   requests" is kept under it by each process, for every agent of the provider
   (`kept_for_provider`).
@@ -19,6 +20,7 @@ at once and again once the transaction commits: a read between the two may pair
 the first with the data as it was, and the second tells it they changed."""
 
 import contextlib
+import hashlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -106,6 +108,30 @@ def kept_for_queue[T](house_id: int | None, name: str, read: Callable[[], T]) ->
     else decides what `read` returns; read every time where the version cannot
     be trusted."""
     return _kept(queue_version_of(house_id), f"queue-kept:{house_id}:{name}", read)
+
+
+def kept_for_queues[T](house_ids: list[int], name: str, read: Callable[[], T]) -> T:
+    """`read()`, kept by this process while each of these houses' queues keeps its
+    version (QUEUE_KEPT_SECONDS at most), under `name` as `kept_for_queue`; the
+    versions are read in one round trip. Read every time where one cannot be
+    trusted."""
+    if not settings.QUEUE_VERSIONS or not house_ids:
+        return read()
+    keys = [_queue_key(h) for h in sorted(set(house_ids))]
+    try:
+        versions = cache.get_many(keys)
+    except Exception:
+        logger.warning("versions unavailable: %d queues", len(keys))
+        return read()
+    for key in keys:
+        if key not in versions:
+            versions[key] = _version(key)
+    if None in versions.values():
+        return read()
+    joined = hashlib.blake2b(
+        ",".join(f"{key}={versions[key]}" for key in keys).encode(), digest_size=12
+    ).hexdigest()
+    return _kept(joined, f"queues-kept:{name}", read)
 
 
 # Providers' requests ---------------------------------------------------------------

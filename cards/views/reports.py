@@ -12,7 +12,7 @@ from cards.exports import calls_csv_rows, card_requests_csv_rows
 from cards.forms.supervise import PRESETS, ReportPeriodForm
 from cards.permissions import Action, has_role_for
 from cards.selectors import houses_run_by
-from cards.selectors.reports import report_for
+from cards.selectors.reports import report_kept_for
 
 
 def _period_and_houses(request):
@@ -40,7 +40,7 @@ def reports(request):
     context = {"form": form, "presets": _presets(request)}
     if period is None:
         return render(request, "cards/reports/home.html", context, status=400)
-    report = report_for(actor=request.user, period=period, houses=houses)
+    report = report_kept_for(actor=request.user, period=period, houses=houses)
     query = urlencode(
         {
             "start": period.start.isoformat(),

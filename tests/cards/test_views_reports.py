@@ -7,16 +7,20 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cards import services
 from cards.exports import defused
 from tests.cards.factories import CallFactory, CardRequestFactory
+from tests.cards.test_views_queue import within_one_minute
 from tests.providers.factories import (
     AgentFactory,
     OperatorFactory,
     ProviderFactory,
+    SupervisorFactory,
     house,
 )
 
@@ -69,6 +73,71 @@ def test_a_national_admin_compares_every_house(client, national_admin):
     one = client.get(reverse("reports:home"), {**period(), "house": "CJ"})
     assert one.context["report"].totals.total == 1
     assert not one.context["compare"]
+
+
+def requests_read(captured) -> int:
+    """Queries on requests (not the header's unread count of messages)."""
+    return sum(
+        '"cards_cardrequest"' in q["sql"]
+        and 'FROM "cards_notification"' not in q["sql"]
+        for q in captured
+    )
+
+
+def test_a_report_is_computed_once_until_a_request_of_its_houses_changes(
+    client, settings, supervisor, specialist, provider_agent
+):
+    settings.QUEUE_VERSIONS = True
+    waiting = CardRequestFactory(filed_by=provider_agent)
+    CardRequestFactory(house=house("CJ"))
+    within_one_minute()
+    client.force_login(supervisor)
+    assert client.get(reverse("reports:home")).context["report"].totals.total == 1
+
+    # A reload, and a colleague's read, take no query on the requests.
+    client.force_login(SupervisorFactory())
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(reverse("reports:home"))
+    assert requests_read(captured) == 0
+    assert again.context["report"].totals.total == 1
+
+    # Another house's request does not change it; one of its own does.
+    CardRequestFactory(house=house("CJ"))
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("reports:home"))
+    assert requests_read(captured) == 0
+    services.card_request_claim(actor=specialist, card_request=waiting)
+    CardRequestFactory(filed_by=provider_agent)
+    report = client.get(reverse("reports:home")).context["report"]
+    assert report.totals.total == 2
+
+    # Another period is a report of its own.
+    yesterday = period(days_back=1)
+    yesterday["end"] = yesterday["start"]
+    assert (
+        client.get(reverse("reports:home"), yesterday).context["report"].totals.total
+        == 0
+    )
+
+
+def test_a_kept_national_report_changes_with_any_house(
+    client, settings, national_admin
+):
+    settings.QUEUE_VERSIONS = True
+    CardRequestFactory()
+    within_one_minute()
+    client.force_login(national_admin)
+    assert client.get(reverse("reports:home")).context["report"].totals.total == 1
+    one_house = client.get(reverse("reports:home"), {**period(), "house": "CJ"})
+    assert one_house.context["report"].totals.total == 0
+
+    CardRequestFactory(house=house("CJ"))
+
+    report = client.get(reverse("reports:home")).context["report"]
+    assert report.totals.total == 2
+    assert [f.key for f in report.by_house] == ["CJ", "TM"]
+    one_house = client.get(reverse("reports:home"), {**period(), "house": "CJ"})
+    assert one_house.context["report"].totals.total == 1
 
 
 @pytest.mark.parametrize(
