@@ -207,15 +207,13 @@ def report_kept_for(*, actor: Person, period: Period, houses: list[House]) -> Re
     show from the next minute."""
     from cards.services.versions import kept_for_queues
 
-    minute = timezone.now()
+    house_ids = _reported_houses(actor, houses)
     name = (
         f"report:{actor.role}:{','.join(str(h.pk) for h in houses)}:"
-        f"{period.start}:{period.end}:{minute:%Y%m%d%H%M}"
+        f"{period.start}:{period.end}:{timezone.now():%Y%m%d%H%M}"
     )
     return kept_for_queues(
-        _reported_houses(actor, houses),
-        name,
-        lambda: report_for(actor=actor, period=period, houses=houses),
+        house_ids, name, lambda: _report(actor, period, houses, house_ids)
     )
 
 
@@ -229,8 +227,17 @@ def report_for(
     """The report of these houses (those of them the actor may report on) for the
     period: totals, per house and per office, volume per day, calls per hour and
     outcome, and the providers with most requests; one query per breakdown."""
+    return _report(actor, period, houses, _reported_houses(actor, houses), now)
+
+
+def _report(
+    actor: Person,
+    period: Period,
+    houses: list[House],
+    house_ids: list[int],
+    now: datetime | None = None,
+) -> Report:
     now = now or timezone.now()
-    house_ids = _reported_houses(actor, houses)
     requests = _requests_in(actor, period, house_ids).order_by()
     metrics = _metrics(now)
     by_house = [
