@@ -102,12 +102,14 @@ def _kept[T](version: str | None, key: str, read: Callable[[], T]) -> T:
     return kept
 
 
-def kept_for_queue[T](house_id: int | None, name: str, read: Callable[[], T]) -> T:
-    """`read()`, kept by this process while the house's queue keeps its version
-    (QUEUE_KEPT_SECONDS at most), under `name`, which must tell apart whatever
-    else decides what `read` returns; read every time where the version cannot
-    be trusted."""
-    return _kept(queue_version_of(house_id), f"queue-kept:{house_id}:{name}", read)
+def kept_for_queue[T](
+    house_id: int | None, version: str | None, name: str, read: Callable[[], T]
+) -> T:
+    """`read()`, kept by this process while the house's queue keeps `version` (as
+    `queue_version_of` gave it: QUEUE_KEPT_SECONDS at most), under `name`, which
+    must tell apart whatever else decides what `read` returns; read every time
+    where the version cannot be trusted."""
+    return _kept(version, f"queue-kept:{house_id}:{name}", read)
 
 
 def kept_for_queues[T](house_ids: list[int], name: str, read: Callable[[], T]) -> T:

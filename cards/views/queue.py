@@ -227,7 +227,9 @@ def _listing(request, form: QueueFilterForm, minute: str) -> tuple[dict, Page]:
                 minute,
             ]
         )
-        counts, number, rows, total = kept_for_queue(actor.house_id, name, read)
+        counts, number, rows, total = kept_for_queue(
+            actor.house_id, _queue_version(request), name, read
+        )
     paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = total
     return counts, Page(rows, number, paginator)
@@ -266,6 +268,14 @@ def _rows_context(request, form: QueueFilterForm) -> dict:
     }
 
 
+def _queue_version(request) -> str | None:
+    """The version of the reader's house queue, read once per request: the list
+    and the ETag it is sent with stand for the same one."""
+    if not hasattr(request, "queue_version"):
+        request.queue_version = queue_version_of(request.user.house_id)
+    return request.queue_version
+
+
 def _rows_etag(request) -> str:
     """Changes when anything the rows response shows may have changed: the actor,
     language and filters, the listed and counted requests, and the minute (due
@@ -276,7 +286,7 @@ def _rows_etag(request) -> str:
         raise Forbidden
     version = None
     if request.GET.get("status") != QUEUE_TRANSFERRED:
-        version = queue_version_of(request.user.house_id)
+        version = _queue_version(request)
     if version is not None:
         # The filters as sent, empty ones left out (the polling sends every field
         # of the form): another spelling of the same ones only costs a render.

@@ -565,6 +565,25 @@ def test_the_page_hands_the_polling_its_etag(client, specialist, card_request):
     assert f'data-etag="{etag.replace(chr(34), "&quot;")}"' in html
 
 
+def test_a_change_while_the_page_is_drawn_reaches_the_polling(
+    client, settings, specialist, card_request, monkeypatch
+):
+    """The version moves on between the page's list and its ETag: the ETag must
+    stand for the list shown, so that the next poll brings the change."""
+    settings.QUEUE_VERSIONS = True
+    versions = iter(["drawn", "changed", "changed"])
+    for module in ("cards.views.queue", "cards.services.versions"):
+        monkeypatch.setattr(
+            f"{module}.queue_version_of", lambda house_id: next(versions)
+        )
+    client.force_login(specialist)
+    etag = re.search(r'data-etag="([^"]+)"', page(client, "/queue/"))[1]
+
+    poll = client.get("/queue/rows/", HTTP_IF_NONE_MATCH=etag.replace("&quot;", '"'))
+
+    assert poll.status_code == 200
+
+
 def test_rows_change_when_a_request_is_filed_claimed_or_filtered(
     client, specialist, other_specialist, provider_agent, card_request, queue_versions
 ):
