@@ -80,6 +80,16 @@ def sla_badges(card_request: CardRequest) -> str:
     )
 
 
+# A reference as the claim address is reversed with, once per render.
+CLAIM_PLACEHOLDER = "REFERENCE"
+
+
+def _claim_url(render_context) -> str:
+    if "claim_url" not in render_context:
+        render_context["claim_url"] = reverse("queue:claim", args=[CLAIM_PLACEHOLDER])
+    return render_context["claim_url"]
+
+
 @register.simple_tag(takes_context=True)
 def claim_form(context, card_request: CardRequest) -> str:
     """`{% claim_form row %}`: the claim button of a new request for a reader who
@@ -90,7 +100,9 @@ def claim_form(context, card_request: CardRequest) -> str:
         context["user"], Action.CLAIM, card_request
     ):
         return ""
-    url = reverse("queue:claim", args=[card_request.reference])
+    url = _claim_url(context.render_context).replace(
+        CLAIM_PLACEHOLDER, card_request.reference
+    )
     return format_html(
         '<form method="post" action="{0}" hx-post="{0}">'
         '<input type="hidden" name="csrfmiddlewaretoken" value="{1}">'
