@@ -146,7 +146,9 @@ def test_each_scenario_is_measured_at_every_size_in_turn(monkeypatch):
         for size, port in ((10, 8001), (20, 8002))
     ]
 
-    runs = run.measure(started, Namespace(rounds=3, seconds=1, concurrency=1))
+    runs = run.measure(
+        started, Namespace(rounds=3, seconds=1, concurrency=1, floor_seconds=0)
+    )
 
     first = calls[:6]
     assert first == [f"http://127.0.0.1:{port}" for port in (8001, 8002) * 3]
@@ -159,6 +161,41 @@ def test_each_scenario_is_measured_at_every_size_in_turn(monkeypatch):
     assert figures[10]["statuses"] == {"200": 3} and figures[10]["rounds"] == 3
     assert figures[10]["queries"] == 3
     assert "| 1.33 (target ≤ 1.30) |" in run.table(runs).splitlines()[3]
+
+
+def test_a_target_is_judged_against_the_floor_measured_just_before(monkeypatch):
+    """The machine slows down during the run: the floor measured again before a
+    scenario, not the first one, tells whether it meets its target."""
+    from argparse import Namespace
+
+    from bench import run
+
+    floors = []
+
+    def fake_load(spec):
+        floors.append(spec["path"].startswith("/bench/one-query/"))
+        # The floor: 1000 req/s at first, then 400; the queue 120 req/s.
+        rps = (1000 if sum(floors) == 1 else 400) if floors[-1] else 120
+        return {"rps": rps, "p50_ms": 1, "p99_ms": 2, "statuses": {"200": 1}}
+
+    monkeypatch.setattr(run, "_load", fake_load)
+    queries = {scenario.name: 3 for scenario in SCENARIOS}
+    context = {**_scenario_context(), "etag": '"x"', "queries": queries, "seeded": {}}
+    started = [{"size": 10, "port": 8001, "context": context}]
+
+    runs = run.measure(
+        started, Namespace(rounds=1, seconds=8, concurrency=1, floor_seconds=3)
+    )
+
+    targets = [s for s in SCENARIOS if s.target is not None]
+    assert sum(floors) == 1 + len(targets)
+    queue = runs[0]["results"]["queue"]
+    assert queue["floor_rps"] == 400
+    line = next(
+        line for line in run.table(runs).splitlines() if "specialist queue" in line
+    )
+    # 0.12 of the first floor, 0.30 of the one just before: met.
+    assert "| 0.12 | 400 | 0.30 | ≥ 0.25: met |" in line
 
 
 def _scenario_context() -> dict:
