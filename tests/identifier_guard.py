@@ -24,9 +24,9 @@ What it captures, for every test of the session:
 
 What it looks for: a CID of the test corpus (20 digits starting with 80642, the
 factories' and tests' prefix), a card number (16 letters/digits starting with RO,
-any case), the same typed in groups of four, and every identifier a CardRequest
-was saved with during the session that has neither shape. Masked forms (bullets or
-an ellipsis followed by the last 4) are allowed.
+in upper or lower case, not both), the same typed in groups of four, and every
+identifier a CardRequest was saved with during the session that has neither shape.
+Masked forms (bullets or an ellipsis followed by the last 4) are allowed.
 
 A test that deliberately hands an identifier to a logger to prove the formatter
 masks it may carry `@pytest.mark.identifier_in_logs`: its raw records are not
@@ -82,7 +82,13 @@ class Guard:
             return []
         text = MASKED_RE.sub("", text)
         joined = GROUPED_RE.sub(lambda m: re.sub(r"[ .\-]", "", m.group(0)), text)
-        found = CID_RE.findall(joined) + CARD_NUMBER_RE.findall(joined)
+        found = CID_RE.findall(joined) + [
+            # A card number is typed in one case; a random token (a CSP nonce in
+            # a failed template lookup's context) may mix them and start with "Ro".
+            value
+            for value in CARD_NUMBER_RE.findall(joined)
+            if value.isupper() or value.islower() or value[2:].isdigit()
+        ]
         if self.corpus:
             lowered = joined.lower()
             found += [value for value in self.corpus if value.lower() in lowered]

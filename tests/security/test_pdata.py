@@ -577,6 +577,8 @@ def test_the_guard_recognises_identifiers_and_allows_masked_forms():
     )
     guard.corpus.add("XY98765432109876")
     assert guard.found_in("odd XY98765432109876 shape") == ["XY98765432109876"]
+    # A random token of mixed case that happens to start with "Ro" is not a card.
+    assert guard.found_in("nonce RoXyAbcdEfGhBGpg in a context") == []
 
 
 def test_the_guard_catches_a_record_and_names_its_logger():
