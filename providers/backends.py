@@ -1,18 +1,55 @@
-"""Sign-in: Django's model backend, reading the signed-in person with their house."""
+"""Sign-in: Django's model backend, reading the signed-in person with their house,
+and with the session's authenticator device where the OTP middleware names it."""
 
+import contextvars
+from contextlib import suppress
+
+from django.apps import apps
 from django.contrib.auth.backends import ModelBackend
+from django_otp.models import Device
 
 from providers.models import Person
+
+# The session's device, while the OTP middleware reads the person: its persistent
+# id, and the device once read with them.
+session_device: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "session_device", default=None
+)
 
 
 class PersonBackend(ModelBackend):
     """Checks passwords as Django's model backend does (and refuses inactive
     people on every request). A session's person is read with their house in the
-    same query: staff pages name it and scope by it."""
+    same query: staff pages name it and scope by it; and, for a session verified
+    with an authenticator code, from its device's row, which the OTP middleware
+    then needs no query of its own to check."""
 
     def get_user(self, user_id):
-        try:
-            person = Person._default_manager.select_related("house").get(pk=user_id)
-        except Person.DoesNotExist:
-            return None
+        person = _person_by_device(user_id)
+        if person is None:
+            try:
+                person = Person._default_manager.select_related("house").get(pk=user_id)
+            except Person.DoesNotExist:
+                return None
         return person if self.user_can_authenticate(person) else None
+
+
+def _person_by_device(user_id) -> Person | None:
+    """The person with their house, read through the session's device (one query),
+    the device kept for the OTP middleware; None without such a device of theirs."""
+    wanted = session_device.get()
+    if wanted is None or not wanted["id"]:
+        return None
+    with suppress(ValueError, LookupError):
+        label, device_id = wanted["id"].rsplit("/", 1)
+        model = apps.get_model(label)
+        if issubclass(model, Device):
+            device = (
+                model.objects.select_related("user__house")
+                .filter(pk=int(device_id), user_id=user_id)
+                .first()
+            )
+            if device is not None:
+                wanted["device"] = device
+                return device.user
+    return None

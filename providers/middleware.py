@@ -1,4 +1,5 @@
-"""CAS staff sessions: the second-factor gate and the idle timeout.
+"""CAS staff sessions: the second-factor gate and the idle timeout; the session's
+authenticator device read with its person.
 
 Runs after the authentication, OTP, messages and htmx middleware. Provider agents
 pass through untouched.
@@ -6,13 +7,16 @@ pass through untouched.
 
 import time
 
+import django_otp.middleware
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 from django.utils.translation import ngettext
+from django_otp import DEVICE_ID_SESSION_KEY
 
+from providers.backends import session_device
 from providers.security import needs_two_factor
 
 LAST_ACTIVITY_KEY = "staff_last_activity"
@@ -84,3 +88,24 @@ class StaffSessionMiddleware:
         if match is not None and match.view_name in OPEN_BEFORE_VERIFICATION:
             return None
         return redirect_to_login(request.get_full_path(), reverse("otp:verify"))
+
+
+class OTPMiddleware(django_otp.middleware.OTPMiddleware):
+    """django-otp's middleware, with the session's device read in the same query as
+    its person (`providers.backends.PersonBackend`). The device is checked as
+    django-otp checks it: its person's, and confirmed."""
+
+    def _verify_user_sync(self, request, user):
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        token = session_device.set({"id": persistent_id, "device": None})
+        try:
+            return super()._verify_user_sync(request, user)
+        finally:
+            session_device.reset(token)
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        read = session_device.get()
+        device = read and read["device"]
+        if device is not None and device.persistent_id == persistent_id:
+            return device
+        return super()._device_from_persistent_id(persistent_id)

@@ -10,7 +10,9 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib import admin, auth
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -603,6 +605,39 @@ def test_a_session_reads_its_person_with_their_house_in_one_query(
         person = auth.get_user(request)
         assert person == specialist
         assert person.house.short_name == specialist.house.short_name
+
+
+def test_a_verified_session_reads_its_person_house_and_device_in_one_query(
+    client, specialist
+):
+    client.force_login(specialist)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/queue/").status_code == 200
+
+    sql = [q["sql"] for q in captured]
+    devices = [q for q in sql if "otp_totp_totpdevice" in q]
+    assert len(devices) == 1
+    assert '"providers_person"' in devices[0] and '"providers_house"' in devices[0]
+    assert not any(
+        q.split(" FROM ", 1)[1].startswith('"providers_person"') for q in sql
+    )
+
+
+def test_another_persons_device_does_not_verify_a_session(client, specialist):
+    other = SpecialistFactory()
+    client.force_login(specialist)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDeviceFactory(user=other).persistent_id
+    session.save()
+
+    assert client.get("/queue/").url.startswith("/login/code/")
+
+
+def test_an_unconfirmed_device_does_not_verify_a_session(client, specialist):
+    client.force_login(specialist)
+    TOTPDevice.objects.filter(user=specialist).update(confirmed=False)
+
+    assert client.get("/queue/").url.startswith("/login/code/")
 
 
 def test_deactivating_in_the_admin_ends_the_sessions(client, specialist, db):
