@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class CardsConfig(AppConfig):
@@ -10,6 +10,7 @@ class CardsConfig(AppConfig):
         from cards.aggregates import register_sqlite_functions
         from cards.models import CardRequest, Event
         from cards.services import versions
+        from providers.models import Office, Person
 
         # The reports' percentiles on the embedded SQLite database.
         connection_created.connect(
@@ -27,3 +28,15 @@ class CardsConfig(AppConfig):
             sender=Event,
             dispatch_uid="queue_version_event",
         )
+        # Anyone's offices, or an office, changing moves the offices' version.
+        m2m_changed.connect(
+            versions.offices_version_bump,
+            sender=Person.offices.through,
+            dispatch_uid="offices_version_people",
+        )
+        for name, signal in (("saved", post_save), ("deleted", post_delete)):
+            signal.connect(
+                versions.offices_version_bump,
+                sender=Office,
+                dispatch_uid=f"offices_version_office_{name}",
+            )

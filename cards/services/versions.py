@@ -13,6 +13,9 @@ for changes, so that a reader can tell "nothing changed" from the version alone.
   (`kept_for_provider`).
 - A person's inbox: replaced when an in-app message reaches them or one of theirs
   is read. Their unread count, shown on every page, is kept under it.
+- The offices people work: replaced when anyone's offices change, or an office
+  does. A specialist's offices, which every permission check of their queue
+  reads, are kept under it by each process (`load_offices`).
 
 A token is replaced, never counted up: a version the cache lost comes back as a
 new one, so it can never repeat one a reader still holds. Each change replaces it
@@ -28,6 +31,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
+from django.db.models import prefetch_related_objects
+
+from providers.models import Role
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +165,41 @@ def on_event_saved(sender, instance, created, **kwargs) -> None:
     names as `to_house` is the request's own, whose save bumped it already."""
     if created:
         queue_versions_bump(instance.from_house_id)
+
+
+# The offices people work ----------------------------------------------------------
+
+OFFICES_KEY = "offices-version"
+
+
+def offices_version_bump(**kwargs) -> None:
+    """A new version of the offices people work: someone's offices changed, or an
+    office did (a signal receiver: a change of someone's offices once it is made)."""
+    if settings.QUEUE_VERSIONS and not kwargs.get("action", "").startswith("pre_"):
+        _bump({OFFICES_KEY})
+
+
+def load_offices(person) -> None:
+    """The person's offices loaded for this request's permission checks and scope
+    (`person.offices.all()`): kept by this process while the offices people work
+    keep their version (QUEUE_KEPT_SECONDS at most), read where it cannot be
+    trusted. Only a specialist's offices decide what they work."""
+    if person.role != Role.SPECIALIST or "offices" in getattr(
+        person, "_prefetched_objects_cache", {}
+    ):
+        return
+    version = _version(OFFICES_KEY) if settings.QUEUE_VERSIONS else None
+    if version is None:
+        prefetch_related_objects([person], "offices")
+        return
+    offices = _kept(version, f"offices:{person.pk}", lambda: list(person.offices.all()))
+    # Where Django's prefetching puts them, for `person.offices.all()` to answer.
+    loaded = person.offices.all()
+    loaded._result_cache, loaded._prefetch_done = offices, True
+    person._prefetched_objects_cache = {
+        **getattr(person, "_prefetched_objects_cache", {}),
+        "offices": loaded,
+    }
 
 
 # Inboxes --------------------------------------------------------------------------

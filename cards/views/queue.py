@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import prefetch_related_objects
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -45,7 +44,7 @@ from cards.selectors import (
     office_kinds_worked_by,
 )
 from cards.services.audit import identifier_shown
-from cards.services.versions import kept_for_queue, queue_version_of
+from cards.services.versions import kept_for_queue, load_offices, queue_version_of
 from cards.views import page_number
 
 PAGE_SIZE = 100
@@ -81,7 +80,7 @@ def _queue_actor(request):
     offices loaded once for every permission check of the page."""
     if not has_role_for(request.user, Action.CLAIM):
         raise Forbidden
-    prefetch_related_objects([request.user], "offices")
+    load_offices(request.user)
     return request.user
 
 
@@ -326,7 +325,7 @@ def _card_request(request, reference):
     """The request, for CAS staff who may see it (providers use the portal: 404)."""
     if not has_role_for(request.user, Action.USE_CAS_DESK):
         raise Http404
-    prefetch_related_objects([request.user], "offices")
+    load_offices(request.user)
     return card_request_get_for(request.user, reference)
 
 

@@ -728,6 +728,57 @@ def test_a_kept_list_goes_only_to_readers_of_the_same_scope(
     assert card_request.reference in both
 
 
+def offices_read(captured) -> int:
+    """Reads of a person's offices (not the subqueries that scope requests)."""
+    return sum(
+        q["sql"].startswith('SELECT ("providers_person_offices"."person_id")')
+        for q in captured
+    )
+
+
+def test_a_specialists_offices_are_read_once_until_they_change(
+    client, settings, specialist, card_request
+):
+    settings.QUEUE_VERSIONS = True
+    client.force_login(specialist)
+    page(client, "/queue/")
+    with CaptureQueriesContext(connection) as captured:
+        assert card_request.reference in page(client, "/queue/")
+    assert offices_read(captured) == 0
+
+    # Taken out of the request's office: out of reach on the next request.
+    specialist.offices.remove(card_request.office)
+    assert client.post(f"/queue/{card_request.reference}/claim/").status_code == 404
+    assert card_request.reference not in page(client, "/queue/")
+    card_request.refresh_from_db()
+    assert card_request.status == Status.NEW
+
+
+def test_the_offices_version_moves_with_any_office_change(specialist, settings):
+    from cards.services.versions import OFFICES_KEY
+
+    settings.QUEUE_VERSIONS = True
+    office = specialist.offices.get()
+    seen = set()
+
+    def moved() -> bool:
+        version = cache.get(OFFICES_KEY)
+        new = version is not None and version not in seen
+        seen.add(version)
+        return new
+
+    cache.set(OFFICES_KEY, "first")
+    moved()
+    office.specialists.remove(specialist)  # from the office's side
+    assert moved()
+    specialist.offices.add(office)
+    assert moved()
+    office.sla_minutes += 10
+    office.save()
+    assert moved()
+    assert not moved()
+
+
 def test_a_kept_list_of_my_work_is_the_readers_own(
     client, settings, specialist, other_specialist, card_request
 ):
