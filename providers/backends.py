@@ -6,6 +6,7 @@ from contextlib import suppress
 
 from django.apps import apps
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ObjectDoesNotExist
 from django_otp.models import Device
 
 from providers.models import Person
@@ -40,16 +41,13 @@ def _person_by_device(user_id) -> Person | None:
     wanted = session_device.get()
     if wanted is None or not wanted["id"]:
         return None
-    with suppress(ValueError, LookupError):
+    with suppress(ValueError, LookupError, ObjectDoesNotExist):
         label, device_id = wanted["id"].rsplit("/", 1)
         model = apps.get_model(label)
         if issubclass(model, Device):
-            device = (
-                model.objects.select_related("user__house")
-                .filter(pk=int(device_id), user_id=user_id)
-                .first()
+            device = model.objects.select_related("user__house").get(
+                pk=int(device_id), user_id=user_id
             )
-            if device is not None:
-                wanted["device"] = device
-                return device.user
+            wanted["device"] = device
+            return device.user
     return None
