@@ -184,11 +184,11 @@ def card_request_file(
             {"insurer_house": _("This house no longer takes requests.")}
         )
 
+    # The card's open request, if it has one, is told by the one-open-request-per-
+    # card constraint: the new request's insert fails, and the filing is undone
+    # whole (its reference number too). No read before: most filings are new.
     try:
         with transaction.atomic():
-            existing = _open_request_for(kind, identifier)
-            if existing is not None:
-                return _existing_or_refuse(existing, provider), False
             card_request = CardRequest(
                 kind=kind,
                 error_code=error_code,
@@ -212,8 +212,6 @@ def card_request_file(
                 to_house=house,
             )
     except IntegrityError:
-        # Another filing for the same card committed between our check and insert:
-        # this one is undone whole (its reference number too).
         existing = _open_request_for(kind, identifier)
         if existing is None:
             raise
