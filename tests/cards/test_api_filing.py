@@ -264,6 +264,12 @@ def test_second_request_for_the_same_open_card_returns_the_first(agent_client):
     assert second.json()["reference"] == first.json()["reference"]
     assert CardRequest.objects.count() == 1
     assert Event.objects.filter(kind=EventKind.FILED).count() == 1
+    # The second filing was undone whole: the next request takes the next number.
+    third = file(agent_client, kind="invalid", card_number="RO00000000000777")
+    assert (
+        third.json()["reference"][-5:]
+        == f"{int(first.json()['reference'][-5:]) + 1:05d}"
+    )
 
 
 def test_same_card_at_another_provider_is_refused_without_revealing_it(
