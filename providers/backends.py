@@ -4,7 +4,6 @@ and with the session's authenticator device where the OTP middleware names it.""
 import contextvars
 from contextlib import suppress
 
-from django.apps import apps
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ObjectDoesNotExist
 from django_otp.models import Device
@@ -42,12 +41,10 @@ def _person_by_device(user_id) -> Person | None:
     if wanted is None or not wanted["id"]:
         return None
     with suppress(ValueError, LookupError, ObjectDoesNotExist):
-        label, device_id = wanted["id"].rsplit("/", 1)
-        model = apps.get_model(label)
-        if issubclass(model, Device):
-            device = model.objects.select_related("user__house").get(
-                pk=int(device_id), user_id=user_id
-            )
+        # django-otp's own reading of a persistent id (None: not a device model).
+        devices = Device._filter_persistent_id(wanted["id"])
+        if devices is not None:
+            device = devices.select_related("user__house").get(user_id=user_id)
             wanted["device"] = device
             return device.user
     return None

@@ -97,6 +97,8 @@ class OTPMiddleware(django_otp.middleware.OTPMiddleware):
 
     def _verify_user_sync(self, request, user):
         persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        if persistent_id:
+            persistent_id = self._normalize_persistent_id(persistent_id)
         token = session_device.set({"id": persistent_id, "device": None})
         try:
             return super()._verify_user_sync(request, user)
@@ -106,6 +108,8 @@ class OTPMiddleware(django_otp.middleware.OTPMiddleware):
     def _device_from_persistent_id(self, persistent_id: str):
         read = session_device.get()
         device = read and read["device"]
-        if device is not None and device.persistent_id == persistent_id:
+        if device is not None and device.persistent_id == (
+            self._normalize_persistent_id(persistent_id)
+        ):
             return device
         return super()._device_from_persistent_id(persistent_id)
