@@ -24,7 +24,6 @@ from cards.models import (
     Event,
     IdempotencyKey,
     Kind,
-    Notification,
     Source,
     Status,
 )
@@ -38,6 +37,7 @@ from cards.selectors import (
     card_requests_visible_to,
 )
 from cards.services.audit import identifier_shown
+from cards.services.versions import kept_for_routing
 from providers.models import House, OfficeKind, Provider
 from providers.validators import normalize_cui
 
@@ -56,7 +56,14 @@ class CardRequestFilter(django_filters.FilterSet):
 
 
 def _house(code: str, field: str) -> House:
-    house = House.objects.filter(code__iexact=(code or "").strip()).first()
+    code = (code or "").strip().upper()
+    house = (
+        kept_for_routing(
+            f"house:{code}", lambda: House.objects.filter(code__iexact=code).first()
+        )
+        if code.isascii() and code.isalnum()  # no house's code is anything else
+        else None
+    )
     if house is None:
         raise ValidationError(
             {field: _("No house has the code %(code)s.") % {"code": code}}
@@ -108,27 +115,25 @@ class CardRequestViewSet(
         filed: bool = False,
     ):
         """The request with its timeline and messages. A request just changed is
-        read again with its related rows; one `card_request_get_for` just fetched,
-        or one just filed (the rows it was filed with), has them already
-        (`fetched`, or `filed`) and only gets its timeline and messages. Filing
-        sends no message: a request just filed has none to read."""
+        read again with its related rows; one `card_request_get_for` just fetched
+        has them already (`fetched`) and only gets its timeline and messages; one
+        just filed comes with all of them (`filed`: `card_request_file` loads them)."""
         if not (fetched or filed):
             card_request = CardRequest.objects.select_related(
                 "house", "office", "provider", "location", "assignee", "filed_by"
             ).get(pk=card_request.pk)
-        prefetch_related_objects(
-            [card_request],
-            Prefetch(
-                "events",
-                Event.objects.select_related("actor", "from_house", "to_house"),
-            ),
-            Prefetch(
-                "notifications",
-                Notification.objects.none()  # not even read
-                if filed
-                else card_request_notifications_for(self.request.user),
-            ),
-        )
+        if not filed:
+            prefetch_related_objects(
+                [card_request],
+                Prefetch(
+                    "events",
+                    Event.objects.select_related("actor", "from_house", "to_house"),
+                ),
+                Prefetch(
+                    "notifications",
+                    card_request_notifications_for(self.request.user),
+                ),
+            )
         context = {**self.get_serializer_context(), "unmask": True}
         serializer = serializers.CardRequestDetailSerializer(
             card_request, context=context

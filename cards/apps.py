@@ -10,7 +10,7 @@ class CardsConfig(AppConfig):
         from cards.aggregates import register_sqlite_functions
         from cards.models import CardRequest, Event
         from cards.services import versions
-        from providers.models import Office, Person
+        from providers.models import CategoryRoute, House, Office, Person
 
         # The reports' percentiles on the embedded SQLite database.
         connection_created.connect(
@@ -40,3 +40,11 @@ class CardsConfig(AppConfig):
                 sender=Office,
                 dispatch_uid=f"offices_version_office_{name}",
             )
+        # A house, an office or a category mapping changing moves the routing's.
+        for model in (House, Office, CategoryRoute):
+            for name, signal in (("saved", post_save), ("deleted", post_delete)):
+                signal.connect(
+                    versions.routing_version_bump,
+                    sender=model,
+                    dispatch_uid=f"routing_version_{model._meta.model_name}_{name}",
+                )

@@ -8,8 +8,7 @@ permission, save, append one timeline event, and queue side effects on commit.
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +25,6 @@ from cards.models import (
     Kind,
     Outcome,
     Priority,
-    ReferenceSequence,
     Source,
     Status,
     Template,
@@ -34,6 +32,8 @@ from cards.models import (
 from cards.permissions import Action, ensure_can, has_role_for, works_queue_of
 from cards.services.notifications import notifications_queue
 from cards.services.sla import due_at_for
+from cards.services.versions import kept_for_routing
+from helpdesk.prefetch import prefetched_install
 from providers.models import House, Location, Office, OfficeKind, Person, Provider
 from providers.selectors import office_for
 from providers.validators import (
@@ -123,25 +123,34 @@ def _identifier(kind: str, cid: str, card_number: str) -> str:
         raise ValidationError({"card_number": error.messages}) from None
 
 
+# One statement whether or not the month's counter exists yet; the row stays locked
+# until the filing commits, so a number is never given twice. (Django's update
+# returns no rows; PostgreSQL and SQLite both take this.)
+_NEXT_NUMBER = (
+    'INSERT INTO "cards_referencesequence" ("prefix", "last") VALUES (%s, 1) '
+    'ON CONFLICT ("prefix") DO UPDATE '
+    'SET "last" = "cards_referencesequence"."last" + 1 RETURNING "last"'
+)
+
+
 def _next_reference(house: House) -> str:
-    """The next number of this house and month; the counter row stays locked until
-    the filing commits, so numbers are never given twice."""
+    """The next number of this house and month."""
     prefix = f"{house.code}-{timezone.localtime():%y%m}"
-    sequence = ReferenceSequence.objects.filter(prefix=prefix)
-    if not sequence.update(last=F("last") + 1):
-        try:
-            with transaction.atomic():
-                ReferenceSequence.objects.create(prefix=prefix, last=1)
-        except IntegrityError:  # another filing created it first
-            sequence.update(last=F("last") + 1)
-    return f"{prefix}-{sequence.get().last:05d}"
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER, [prefix])
+        (last,) = cursor.fetchone()
+    return f"{prefix}-{last:05d}"
 
 
 def _route(card_request: CardRequest, house: House, *, start: datetime) -> None:
     """Place the request in `house`'s queue: office by provider category, urgency,
     and due time from that office (its target in working time from `start`); a
     request placed again is not escalated yet in its new place."""
-    office: Office = office_for(house=house, category=card_request.provider.category)
+    category = card_request.provider.category
+    office: Office = kept_for_routing(
+        f"office:{house.pk}:{category}",
+        lambda: office_for(house=house, category=category),
+    )
     card_request.house = house
     card_request.office = office
     card_request.priority = (
@@ -165,7 +174,8 @@ def card_request_file(
     location: Location | None = None,
 ) -> tuple[CardRequest, bool]:
     """File a request into the queue of the card's house. A card that already has
-    an open request of this provider returns that one (created=False)."""
+    an open request of this provider returns that one (created=False). A new
+    request comes back with its timeline and messages loaded."""
     ensure_can(actor, Action.FILE)
     if actor.provider_id is not None:
         provider, location = actor.provider, location or actor.location
@@ -203,7 +213,7 @@ def card_request_file(
             _route(card_request, house, start=card_request.created_at)
             card_request.reference = _next_reference(house)
             card_request.save()
-            Event.objects.create(
+            filed = Event.objects.create(
                 card_request=card_request,
                 created_at=card_request.created_at,
                 kind=EventKind.FILED,
@@ -216,6 +226,9 @@ def card_request_file(
         if existing is None:
             raise
         return _existing_or_refuse(existing, provider), False
+    # As it stands: its timeline the one event, and no message (filing sends none).
+    prefetched_install(card_request, "events", [filed])
+    prefetched_install(card_request, "notifications", [])
     return card_request, True
 
 

@@ -16,6 +16,9 @@ for changes, so that a reader can tell "nothing changed" from the version alone.
 - The offices people work: replaced when anyone's offices change, or an office
   does. A specialist's offices, which every permission check of their queue
   reads, are kept under it by each process (`load_offices`).
+- The routing: replaced when a house, an office or a house's category mapping
+  changes. The house a filing names and the office its provider's category goes
+  to are kept under it by each process (`kept_for_routing`).
 
 A token is replaced, never counted up: a version the cache lost comes back as a
 new one, so it can never repeat one a reader still holds. Each change replaces it
@@ -33,6 +36,7 @@ from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 
+from helpdesk.prefetch import prefetched_install
 from providers.models import Role
 
 logger = logging.getLogger(__name__)
@@ -193,13 +197,28 @@ def load_offices(person) -> None:
         prefetch_related_objects([person], "offices")
         return
     offices = _kept(version, f"offices:{person.pk}", lambda: list(person.offices.all()))
-    # Where Django's prefetching puts them, for `person.offices.all()` to answer.
-    loaded = person.offices.all()
-    loaded._result_cache, loaded._prefetch_done = offices, True
-    person._prefetched_objects_cache = {
-        **getattr(person, "_prefetched_objects_cache", {}),
-        "offices": loaded,
-    }
+    prefetched_install(person, "offices", offices)
+
+
+# Routing ---------------------------------------------------------------------------
+
+ROUTING_KEY = "routing-version"
+
+
+def routing_version_bump(**kwargs) -> None:
+    """A new version of the routing: a house, an office or a category mapping
+    changed (a signal receiver)."""
+    if settings.QUEUE_VERSIONS:
+        _bump({ROUTING_KEY})
+
+
+def kept_for_routing[T](name: str, read: Callable[[], T]) -> T:
+    """`read()` of houses, offices and their category mappings, kept by this
+    process while the routing keeps its version (QUEUE_KEPT_SECONDS at most),
+    under `name`, which must tell apart whatever decides what `read` returns;
+    read every time where the version cannot be trusted."""
+    version = _version(ROUTING_KEY) if settings.QUEUE_VERSIONS else None
+    return _kept(version, f"routing:{name}", read)
 
 
 # Inboxes --------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """Filing through the API: validation, routing, duplicates and idempotency."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cards.models import CardRequest, Event, EventKind, Kind, Priority, Source, Status
 from providers.models import Category, CategoryRoute, OfficeKind
@@ -142,6 +145,62 @@ def test_a_house_can_route_a_category_to_another_office(api, db):
 
     assert response.json()["office"] == "primary"
     assert other_house.json()["office"] == "clinical"  # CJ keeps the default
+
+
+def routing_read(captured) -> list[str]:
+    """The reads of houses, offices and category mappings among `captured`."""
+    read = re.compile(r'^SELECT .* FROM "providers_(house|office|categoryroute)" ')
+    return [q["sql"] for q in captured if read.match(q["sql"])]
+
+
+def test_a_filings_house_and_office_are_kept_until_the_routing_changes(
+    api, db, settings
+):
+    settings.QUEUE_VERSIONS = True
+    agent = AgentFactory(provider=ProviderFactory(category=Category.FARMD))
+    client = api(agent)
+    numbers = iter(f"RO0000000000{n:04d}" for n in range(100))
+
+    def filed(**body) -> dict:
+        response = file(client, kind="invalid", card_number=next(numbers), **body)
+        assert response.status_code == 201, response.json()
+        return response.json()
+
+    filed(insurer_house="cj")
+    with CaptureQueriesContext(connection) as captured:
+        assert filed(insurer_house="CJ")["office"] == "clinical"
+    assert routing_read(captured) == []
+
+    # Each change reaches the next filing.
+    cj = house("CJ")
+    route = CategoryRoute.objects.get(house=cj, category=Category.FARMD)
+    route.office_kind = OfficeKind.PRIMARY
+    route.save()
+    assert filed(insurer_house="CJ")["office"] == "primary"
+    route.delete()
+    assert filed(insurer_house="CJ")["office"] == "clinical"  # the default
+    office = cj.offices.get(kind=OfficeKind.CLINICAL)
+    office.sla_minutes = 60 * 24 * 5
+    office.save()
+    request = CardRequest.objects.get(reference=filed(insurer_house="CJ")["reference"])
+    assert request.due_at - request.created_at >= timedelta(days=5)
+    cj.is_active = False
+    cj.save()
+    response = file(
+        client, kind="invalid", card_number=next(numbers), insurer_house="CJ"
+    )
+    assert response.status_code == 400
+    assert "insurer_house" in response.json()
+
+
+def test_the_routing_is_read_every_time_without_a_shared_cache(api, db, settings):
+    settings.QUEUE_VERSIONS = False
+    client = api(AgentFactory())
+    file(client, kind="blocked", cid=CID, insurer_house="CJ")
+    with CaptureQueriesContext(connection) as captured:
+        response = file(client, kind="invalid", card_number=CARD_NUMBER)
+    assert response.status_code == 201
+    assert len(routing_read(captured)) == 1  # the office; the house came with the token
 
 
 @pytest.mark.parametrize(
