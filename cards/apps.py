@@ -7,10 +7,19 @@ class CardsConfig(AppConfig):
     name = "cards"
 
     def ready(self) -> None:
+        from rest_framework.authtoken.models import Token
+
         from cards.aggregates import register_sqlite_functions
         from cards.models import CardRequest, Event
         from cards.services import versions
-        from providers.models import CategoryRoute, House, Office, Person
+        from providers.models import (
+            CategoryRoute,
+            House,
+            Location,
+            Office,
+            Person,
+            Provider,
+        )
 
         # The reports' percentiles on the embedded SQLite database.
         connection_created.connect(
@@ -47,4 +56,12 @@ class CardsConfig(AppConfig):
                     versions.routing_version_bump,
                     sender=model,
                     dispatch_uid=f"routing_version_{model._meta.model_name}_{name}",
+                )
+        # A token, or what a token's agent comes with, changing moves the tokens'.
+        for model in (Token, Person, Provider, Location, House):
+            for name, signal in (("saved", post_save), ("deleted", post_delete)):
+                signal.connect(
+                    versions.tokens_version_bump,
+                    sender=model,
+                    dispatch_uid=f"tokens_version_{model._meta.model_name}_{name}",
                 )

@@ -19,6 +19,10 @@ for changes, so that a reader can tell "nothing changed" from the version alone.
 - The routing: replaced when a house, an office or a house's category mapping
   changes. The house a filing names and the office its provider's category goes
   to are kept under it by each process (`kept_for_routing`).
+- The API tokens: replaced when a token, a person, a provider, a location or a
+  house is saved or deleted. The agent a token names, with their provider and
+  location, is kept under it by each process (`kept_for_tokens`): a token
+  deleted, or its agent deactivated, is refused on the next request.
 
 A token is replaced, never counted up: a version the cache lost comes back as a
 new one, so it can never repeat one a reader still holds. Each change replaces it
@@ -219,6 +223,26 @@ def kept_for_routing[T](name: str, read: Callable[[], T]) -> T:
     read every time where the version cannot be trusted."""
     version = _version(ROUTING_KEY) if settings.QUEUE_VERSIONS else None
     return _kept(version, f"routing:{name}", read)
+
+
+# API tokens -------------------------------------------------------------------------
+
+TOKENS_KEY = "tokens-version"
+
+
+def tokens_version_bump(**kwargs) -> None:
+    """A new version of the API tokens and the agents they name (a signal
+    receiver)."""
+    if settings.QUEUE_VERSIONS:
+        _bump({TOKENS_KEY})
+
+
+def kept_for_tokens[T](name: str, read: Callable[[], T]) -> T:
+    """`read()` of a token and its agent, kept by this process while the tokens
+    keep their version (QUEUE_KEPT_SECONDS at most), under `name`; read every
+    time where the version cannot be trusted."""
+    version = _version(TOKENS_KEY) if settings.QUEUE_VERSIONS else None
+    return _kept(version, f"tokens:{name}", read)
 
 
 # Inboxes --------------------------------------------------------------------------

@@ -301,6 +301,43 @@ def test_an_unknown_token_and_an_inactive_agents_token_are_refused(provider_agen
     assert inactive.json()["detail"] == "User inactive or deleted."
 
 
+def tokens_read(captured) -> int:
+    return sum('FROM "authtoken_token"' in q["sql"] for q in captured)
+
+
+def test_a_token_is_read_once_until_it_or_its_agent_changes(
+    provider_agent, settings
+):
+    """Each process keeps a token's agent under the tokens' version: a deleted
+    token, or its agent deactivated or moved, counts on the very next request."""
+    settings.QUEUE_VERSIONS = True
+    other = CardRequestFactory()
+    token = Token.objects.create(user=provider_agent)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get("/api/v1/requests/").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/api/v1/requests/").status_code == 200
+    assert tokens_read(captured) == 0
+
+    # The agent moved to another provider: the next request lists that one's.
+    provider_agent.provider = other.provider
+    provider_agent.save()
+    listed = client.get("/api/v1/requests/").json()["results"]
+    assert [r["reference"] for r in listed] == [other.reference]
+
+    provider_agent.is_active = False
+    provider_agent.save()  # its token deleted too
+    assert client.get("/api/v1/requests/").status_code == 401
+
+    agent = AgentFactory()
+    token = Token.objects.create(user=agent)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get("/api/v1/requests/").status_code == 200
+    token.delete()
+    assert client.get("/api/v1/requests/").status_code == 401
+
+
 def test_a_provider_agent_exchanges_a_password_for_a_working_token(provider_agent):
     response = APIClient().post(
         "/api/v1/auth/token/",
