@@ -305,9 +305,7 @@ def tokens_read(captured) -> int:
     return sum('FROM "authtoken_token"' in q["sql"] for q in captured)
 
 
-def test_a_token_is_read_once_until_it_or_its_agent_changes(
-    provider_agent, settings
-):
+def test_a_token_is_read_once_until_it_or_its_agent_changes(provider_agent, settings):
     """Each process keeps a token's agent under the tokens' version: a deleted
     token, or its agent deactivated or moved, counts on the very next request."""
     settings.QUEUE_VERSIONS = True
