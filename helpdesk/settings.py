@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Staff: the code step before anything else, and the idle timeout.
     "providers.middleware.StaffSessionMiddleware",
+    # The shared cache's versions read once a request, most in one round trip.
+    "cards.middleware.VersionsMiddleware",
     "helpdesk.ratelimit.RateLimitMiddleware",
     # Last: turns a locked-out sign-in into the 429 answer.
     "axes.middleware.AxesMiddleware",

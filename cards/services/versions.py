@@ -26,14 +26,18 @@ for changes, so that a reader can tell "nothing changed" from the version alone.
 
 A token is replaced, never counted up: a version the cache lost comes back as a
 new one, so it can never repeat one a reader still holds. Each change replaces it
-at once and again once the transaction commits: a read between the two may pair
-the first with the data as it was, and the second tells it they changed."""
+at once and, made in a transaction, again once it commits: a read between the two
+may pair the first with the data as it was, and the second tells it they changed.
+A request reads each version once, and most of those it reads in one round trip
+(`read_once`)."""
 
 import contextlib
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -61,10 +65,15 @@ def _inbox_key(person_id: int) -> str:
 def _bump(keys: set[str]) -> None:
     if keys:
         _replace(keys)
-        transaction.on_commit(lambda: _replace(keys))
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(lambda: _replace(keys))
 
 
 def _replace(keys: set[str]) -> None:
+    reads = _reads.get()
+    if reads is not None:  # read again, if this request reads them again
+        for key in keys:
+            reads.read.pop(key, None)
     try:
         cache.set_many({key: secrets.token_hex(8) for key in keys}, timeout=None)
     except Exception:  # the cache is down: the version it still holds must go
@@ -74,6 +83,20 @@ def _replace(keys: set[str]) -> None:
 
 
 def _version(key: str) -> str | None:
+    """The version under `key`: read once a request (`read_once`), and with the
+    others the request is likely to read on its first."""
+    reads = _reads.get()
+    if reads is None:
+        return _read_version(key)
+    if not reads.started:
+        reads.started = True
+        reads.read.update(_read_versions({key, *reads.likely()}))
+    if key not in reads.read:
+        reads.read[key] = _read_version(key)
+    return reads.read[key]
+
+
+def _read_version(key: str) -> str | None:
     try:
         version = cache.get(key)
         if version is None:
@@ -83,6 +106,62 @@ def _version(key: str) -> str | None:
         logger.warning("version unavailable: %s", key)
         return None
     return version
+
+
+def _read_versions(keys: set[str]) -> dict[str, str | None]:
+    """The versions under `keys`, in one round trip (one more for each new one)."""
+    try:
+        versions = cache.get_many(sorted(keys))
+    except Exception:
+        logger.warning("versions unavailable: %s", sorted(keys))
+        return dict.fromkeys(keys)
+    return {key: versions.get(key) or _read_version(key) for key in keys}
+
+
+# A request's versions --------------------------------------------------------------
+
+
+@dataclass
+class _Reads:
+    likely: Callable[[], Iterable[str]]
+    read: dict[str, str | None] = field(default_factory=dict)
+    started: bool = False
+
+
+_reads: ContextVar[_Reads | None] = ContextVar("versions_read", default=None)
+
+
+@contextlib.contextmanager
+def read_once(likely: Callable[[], Iterable[str]]) -> Iterator[None]:
+    """Within it, each version is read once, and the first read takes those
+    `likely()` names with it, in one round trip (`versions_likely_for`). A version
+    this code replaces is read again. For the length of a request: one read
+    earlier than its use pairs an older version with newer data, which only
+    costs a reader one more refresh, never a stale one."""
+    token = _reads.set(_Reads(likely))
+    try:
+        yield
+    finally:
+        _reads.reset(token)
+
+
+def versions_likely_for(person) -> list[str]:
+    """The versions a request of `person` is likely to read: the routing and the
+    tokens (an API filing, before its agent is known), the offices people work
+    (a specialist's permissions), their house's queue, their provider's requests
+    and their inbox (the header's unread count)."""
+    keys = [ROUTING_KEY, TOKENS_KEY]
+    if not person.is_authenticated:
+        return keys
+    if person.role == Role.SPECIALIST:
+        keys.append(OFFICES_KEY)
+    if person.house_id is not None:
+        keys.append(_queue_key(person.house_id))
+    if person.provider_id is not None:
+        keys.append(_provider_key(person.provider_id))
+    if settings.UNREAD_COUNT_SECONDS:
+        keys.append(_inbox_key(person.pk))
+    return keys
 
 
 # Queues ---------------------------------------------------------------------------

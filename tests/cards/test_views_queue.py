@@ -816,9 +816,8 @@ def test_the_polling_falls_back_to_the_database_when_the_cache_fails(
     def down(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(cache, "get", down)
-    monkeypatch.setattr(cache, "set_many", down)
-    monkeypatch.setattr(cache, "delete_many", down)
+    for command in ("get", "get_many", "add", "set_many", "delete_many"):
+        monkeypatch.setattr(cache, command, down)
     # The version cannot be read: the fingerprint answers, and a change made
     # while the cache is down is seen.
     fallback = client.get("/queue/rows/", HTTP_IF_NONE_MATCH=etag)
