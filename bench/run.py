@@ -6,7 +6,7 @@ latency, SQL queries per request and the ratio to the one-query floor, and write
 them to var/bench/.
 
     python -m bench.run [--sizes 10000 1000000] [--seconds 8] [--concurrency 4]
-                        [--rounds 1] [--floor-seconds 3] [--fresh]
+                        [--rounds 1] [--floor-seconds 3] [--fresh] [SCENARIO ...]
 
 Every size's server runs for the whole measure, and each scenario is measured at
 every size in turn (and round after round with --rounds, each figure then the
@@ -15,7 +15,7 @@ is measured again at that size for --floor-seconds: this machine's speed drifts
 within a run, and a scenario's target is judged against the floor of its own
 minute (the ratio to the run's first floor is printed beside it). The databases
 (helpdesk_bench_<size>) are kept between runs: a second run skips the seeding
-(drop them with `--fresh`)."""
+(drop them with `--fresh`). Naming scenarios measures those and the floors only."""
 
 import argparse
 import http.client
@@ -245,7 +245,7 @@ def measure(started: list[dict], args) -> list[dict]:
         )
         return _load(spec)
 
-    for scenario in SCENARIOS:
+    for scenario in chosen(args.scenarios):
         rounds: dict[int, list] = {one["size"]: [] for one in started}
         beside: dict[int, list] = {one["size"]: [] for one in started}
         for _ in range(args.rounds):
@@ -271,6 +271,20 @@ def measure(started: list[dict], args) -> list[dict]:
     ]
 
 
+def chosen(names: list[str]) -> list:
+    """The scenarios named, with the floors (all of them when none is named)."""
+    from bench.scenarios import SCENARIOS
+
+    unknown = set(names) - {s.name for s in SCENARIOS}
+    if unknown:
+        raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    return [
+        s
+        for s in SCENARIOS
+        if not names or s.name in names or s.name in ("bare", "one_query")
+    ]
+
+
 def _line(result: dict) -> str:
     return (
         f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
@@ -289,7 +303,7 @@ def table(runs: list[dict]) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     first = runs[0]["results"]
-    for scenario in SCENARIOS:
+    for scenario in [s for s in SCENARIOS if s.name in first]:
         for run in runs:
             result = run["results"][scenario.name]
             floor = run["results"]["one_query"]["rps"]
@@ -330,7 +344,11 @@ def main() -> None:
         "target, for the ratio of the same minute (0: not measured again)",
     )
     parser.add_argument("--fresh", action="store_true", help="seed the databases anew")
+    parser.add_argument(
+        "scenarios", nargs="*", help="names (default: all; the floors always)"
+    )
     args = parser.parse_args()
+    chosen(args.scenarios)  # an unknown name stops here, before the seeding
     started = []
     try:
         for size in args.sizes:

@@ -147,7 +147,8 @@ def test_each_scenario_is_measured_at_every_size_in_turn(monkeypatch):
     ]
 
     runs = run.measure(
-        started, Namespace(rounds=3, seconds=1, concurrency=1, floor_seconds=0)
+        started,
+        Namespace(rounds=3, seconds=1, concurrency=1, floor_seconds=0, scenarios=[]),
     )
 
     first = calls[:6]
@@ -184,7 +185,8 @@ def test_a_target_is_judged_against_the_floor_measured_just_before(monkeypatch):
     started = [{"size": 10, "port": 8001, "context": context}]
 
     runs = run.measure(
-        started, Namespace(rounds=1, seconds=8, concurrency=1, floor_seconds=3)
+        started,
+        Namespace(rounds=1, seconds=8, concurrency=1, floor_seconds=3, scenarios=[]),
     )
 
     targets = [s for s in SCENARIOS if s.target is not None]
@@ -211,3 +213,33 @@ def _scenario_context() -> dict:
         "lookup": "RO1",
         "max_pk": 1,
     }
+
+
+def test_naming_scenarios_measures_them_and_the_floors(monkeypatch):
+    from argparse import Namespace
+
+    from bench import run
+
+    paths = []
+
+    def fake_load(spec):
+        paths.append(spec["path"])
+        return {"rps": 100, "p50_ms": 1, "p99_ms": 2, "statuses": {"200": 1}}
+
+    monkeypatch.setattr(run, "_load", fake_load)
+    queries = {scenario.name: 3 for scenario in SCENARIOS}
+    context = {**_scenario_context(), "etag": '"x"', "queries": queries, "seeded": {}}
+    started = [{"size": 10, "port": 8001, "context": context}]
+
+    runs = run.measure(
+        started,
+        Namespace(
+            rounds=1, seconds=1, concurrency=1, floor_seconds=0, scenarios=["file"]
+        ),
+    )
+
+    assert list(runs[0]["results"]) == ["bare", "one_query", "file"]
+    assert paths == ["/bench/bare/", paths[1], "/api/v1/requests/"]
+    assert len(run.table(runs).splitlines()) == 2 + 3
+    with pytest.raises(SystemExit, match="unknown scenarios: quue"):
+        run.chosen(["quue"])
