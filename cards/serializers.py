@@ -22,7 +22,7 @@ from cards.models import (
     Status,
 )
 from cards.permissions import Action, can, has_role_for
-from helpdesk.api import ModelSerializer
+from helpdesk.api import ChoiceLabelField, ModelSerializer
 
 _PIN_FIELD = re.compile(r"(^|_)pin(_|$)", re.IGNORECASE)
 
@@ -133,7 +133,7 @@ class EventSerializer(ModelSerializer):
     to_house = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True
     )
-    label = serializers.CharField(source="get_kind_display")
+    label = ChoiceLabelField(source="kind")
 
     class Meta:
         model = Event
@@ -173,7 +173,7 @@ class CardRequestSerializer(ModelSerializer):
     assignee = serializers.StringRelatedField()
     cid = serializers.SerializerMethodField()
     card_number = serializers.SerializerMethodField()
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = ChoiceLabelField(source="status")
     note = MaskedTextField()
 
     class Meta:

@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
-from helpdesk.api import ModelSerializer
+from helpdesk.api import ChoiceLabelField, ModelSerializer
 from providers.models import House, Office, Provider
 
 
 class OfficeSerializer(ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display")
+    kind_label = ChoiceLabelField(source="kind")
 
     class Meta:
         model = Office
@@ -22,7 +22,7 @@ class HouseSerializer(ModelSerializer):
 
 class ProviderSerializer(ModelSerializer):
     house = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    category_label = serializers.CharField(source="get_category_display")
+    category_label = ChoiceLabelField(source="category")
     office = serializers.SerializerMethodField()
 
     class Meta:

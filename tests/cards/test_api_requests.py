@@ -177,6 +177,22 @@ def test_a_transfer_shows_in_the_timeline_with_both_houses(
     assert transfer["created_at"]
 
 
+def test_labels_are_in_the_readers_language(
+    api, card_request, provider_agent, specialist
+):
+    services.card_request_claim(actor=specialist, card_request=card_request)
+    url = f"/api/v1/requests/{card_request.reference}/"
+    client = api(provider_agent)
+
+    english = client.get(url).json()
+    romanian = client.get(url, HTTP_ACCEPT_LANGUAGE="ro").json()
+
+    assert english["status_label"] == "In progress"
+    assert romanian["status_label"] == "În lucru"
+    assert [e["label"] for e in english["events"]] == ["Claimed"]
+    assert [e["label"] for e in romanian["events"]] == ["Preluată"]
+
+
 def test_confirm_false_with_the_readers_code_reopens(
     api, card_request, specialist, provider_agent
 ):
