@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -36,8 +37,12 @@ from cards.selectors import (
     card_requests_listed_for,
     card_requests_visible_to,
 )
-from cards.services.audit import identifier_shown
-from cards.services.versions import kept_for_routing
+from cards.services.audit import (
+    identifier_is_shown,
+    identifier_shown,
+    identifier_shown_again,
+)
+from cards.services.versions import kept_for_provider, kept_for_routing
 from providers.models import House, OfficeKind, Provider
 from providers.validators import normalize_cui
 
@@ -114,10 +119,23 @@ class CardRequestViewSet(
         fetched: bool = False,
         filed: bool = False,
     ):
-        """The request with its timeline and messages. A request just changed is
-        read again with its related rows; one `card_request_get_for` just fetched
-        has them already (`fetched`) and only gets its timeline and messages; one
-        just filed comes with all of them (`filed`: `card_request_file` loads them)."""
+        """The request with its timeline and messages, and its access record."""
+        data = self._detail_data(card_request, fetched=fetched, filed=filed)
+        identifier_shown(
+            actor=self.request.user,
+            card_request=card_request,
+            channel=AccessChannel.API,
+            http_request=self.request,
+        )
+        return Response(data, status=http_status)
+
+    def _detail_data(
+        self, card_request: CardRequest, *, fetched: bool = False, filed: bool = False
+    ) -> dict:
+        """A request just changed is read again with its related rows; one
+        `card_request_get_for` just fetched has them already (`fetched`) and only
+        gets its timeline and messages; one just filed comes with all of them
+        (`filed`: `card_request_file` loads them)."""
         if not (fetched or filed):
             card_request = CardRequest.objects.select_related(
                 "house", "office", "provider", "location", "assignee", "filed_by"
@@ -135,21 +153,42 @@ class CardRequestViewSet(
                 ),
             )
         context = {**self.get_serializer_context(), "unmask": True}
-        serializer = serializers.CardRequestDetailSerializer(
+        return serializers.CardRequestDetailSerializer(
             card_request, context=context
-        )
-        data = serializer.data
-        identifier_shown(
-            actor=self.request.user,
-            card_request=card_request,
-            channel=AccessChannel.API,
-            http_request=self.request,
-        )
-        return Response(data, status=http_status)
+        ).data
 
     @extend_schema(responses=serializers.CardRequestDetailSerializer)
     def retrieve(self, request, *args, **kwargs):
-        return self._detail(self.get_object(), fetched=True)
+        actor = request.user
+        if actor.provider_id is None:
+            return self._detail(self.get_object(), fetched=True)
+        # An agent's integration polls its requests until they are resolved: its
+        # answer is kept by this process while the provider's requests keep their
+        # version (any change of theirs, or of their messages, replaces it), and
+        # every answer that shows the identifier still gets its access record.
+        reference = self.kwargs["reference"].strip().upper()
+
+        def read() -> dict:
+            card_request = self.get_object()
+            return {
+                "data": self._detail_data(card_request, fetched=True),
+                "pk": card_request.pk,
+                "shown": identifier_is_shown(actor, card_request),
+            }
+
+        answer = kept_for_provider(
+            actor.provider_id,
+            f"api-detail:{reference}:{actor.pk}:{actor.role}:{get_language()}",
+            read,
+        )
+        if answer["shown"]:
+            identifier_shown_again(
+                actor=actor,
+                card_request_id=answer["pk"],
+                channel=AccessChannel.API,
+                http_request=request,
+            )
+        return Response(answer["data"])
 
     @extend_schema(
         request=serializers.CardRequestFileSerializer,

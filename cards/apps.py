@@ -10,7 +10,7 @@ class CardsConfig(AppConfig):
         from rest_framework.authtoken.models import Token
 
         from cards.aggregates import register_sqlite_functions
-        from cards.models import CardRequest, Event
+        from cards.models import CardRequest, Event, Notification
         from cards.services import versions
         from providers.models import (
             CategoryRoute,
@@ -36,6 +36,11 @@ class CardsConfig(AppConfig):
             versions.on_event_saved,
             sender=Event,
             dispatch_uid="queue_version_event",
+        )
+        post_save.connect(
+            versions.on_notification_saved,
+            sender=Notification,
+            dispatch_uid="provider_version_notification",
         )
         # Anyone's offices, or an office, changing moves the offices' version.
         m2m_changed.connect(

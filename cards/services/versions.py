@@ -8,9 +8,10 @@ for changes, so that a reader can tell "nothing changed" from the version alone.
   Its list and counts are kept under it by each process, for every reader with
   the same scope (`kept_for_queue`), and so are the reports of the minute on
   the houses (`kept_for_queues`).
-- A provider's requests: replaced when any of them is filed or changes. "My
-  requests" is kept under it by each process, for every agent of the provider
-  (`kept_for_provider`).
+- A provider's requests: replaced when any of them is filed or changes, or one
+  of their messages is delivered or fails. "My requests" is kept under it by
+  each process, for every agent of the provider, and so is each agent's answer
+  to the API detail of one of them (`kept_for_provider`).
 - A person's inbox: replaced when an in-app message reaches them or one of theirs
   is read. Their unread count, shown on every page, is kept under it.
 - The offices people work: replaced when anyone's offices change, or an office
@@ -252,6 +253,16 @@ def on_event_saved(sender, instance, created, **kwargs) -> None:
     names as `to_house` is the request's own, whose save bumped it already."""
     if created:
         queue_versions_bump(instance.from_house_id)
+
+
+def on_notification_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    """A message's delivery (its status, attempts, the "notified" event its
+    transaction adds) shows in its request's detail: a new version of the
+    provider's requests. Queued messages come with their request's own change;
+    a message read changes nothing the detail shows."""
+    shown = {"status", "attempts", "sent_at"}
+    if settings.QUEUE_VERSIONS and (update_fields is None or shown & update_fields):
+        _bump({_provider_key(instance.card_request.provider_id)})
 
 
 # The offices people work ----------------------------------------------------------

@@ -1,9 +1,21 @@
 """Reading requests over the API: masking, filters, pagination, order, detail."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cards import services
-from cards.models import Kind, Outcome, Priority
+from cards.models import (
+    Channel,
+    IdentifierAccess,
+    Kind,
+    Notification,
+    NotificationStatus,
+    Outcome,
+    Priority,
+)
 from providers.models import Category
 from tests.cards.factories import CardRequestFactory
 from tests.providers.factories import AgentFactory, ProviderFactory
@@ -278,3 +290,63 @@ def test_a_provider_sees_its_newest_requests_first(api, provider_agent):
     second = CardRequestFactory(filed_by=provider_agent)
     rows = api(provider_agent).get("/api/v1/requests/").json()["results"]
     assert [r["reference"] for r in rows] == [second.reference, first.reference]
+
+
+def requests_read(captured) -> list[str]:
+    """The reads of requests, their timelines and messages among `captured`."""
+    read = re.compile(r'^SELECT .* FROM "cards_(cardrequest|event|notification)" ')
+    return [q["sql"] for q in captured if read.match(q["sql"])]
+
+
+def test_an_agents_detail_is_kept_until_the_request_or_its_messages_change(
+    api, settings, card_request, provider_agent, specialist
+):
+    settings.QUEUE_VERSIONS = True
+    client = api(provider_agent)
+    url = f"/api/v1/requests/{card_request.reference}/"
+    assert client.get(url).json()["status"] == "new"
+
+    with CaptureQueriesContext(connection) as captured:
+        kept = client.get(url)
+    assert kept.json()["status"] == "new"
+    assert kept.json()["cid"] == CID
+    assert requests_read(captured) == []
+    # Every answer that shows the identifier is recorded, kept or not.
+    assert IdentifierAccess.objects.filter(person=provider_agent).count() == 2
+
+    # A change of the request reaches the next answer...
+    services.card_request_claim(actor=specialist, card_request=card_request)
+    assert client.get(url).json()["status"] == "in_progress"
+    # ...and so does a message delivered (its status and the "notified" event).
+    services.card_request_resolve(
+        actor=specialist, card_request=card_request, outcome=Outcome.UNBLOCKED
+    )
+    messages = Notification.objects.filter(card_request=card_request).order_by(
+        "created_at", "id"
+    )
+    email = messages.filter(channel=Channel.EMAIL).first()
+    assert "sent" not in [m["status"] for m in client.get(url).json()["notifications"]]
+    services.notification_deliver(notification_id=email.pk)
+    answer = client.get(url).json()
+    assert [m["status"] for m in answer["notifications"]] == [
+        m.status for m in messages
+    ]
+    assert NotificationStatus.SENT in [m["status"] for m in answer["notifications"]]
+    assert answer["events"][-1]["kind"] == "notified"
+
+
+def test_a_kept_detail_is_never_given_to_another_reader(
+    api, settings, card_request, provider_agent, other_agent
+):
+    settings.QUEUE_VERSIONS = True
+    url = f"/api/v1/requests/{card_request.reference}/"
+    colleague = AgentFactory(provider=provider_agent.provider)
+    assert api(provider_agent).get(url).status_code == 200
+
+    assert api(other_agent).get(url).status_code == 404
+    assert api(colleague).get(url).json()["cid"] == CID
+    assert (
+        api(provider_agent).get(url, HTTP_ACCEPT_LANGUAGE="ro").json()["status_label"]
+        == "Nouă"
+    )
+    assert IdentifierAccess.objects.filter(person=colleague).count() == 1
