@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
-from django.db.models import prefetch_related_objects
 
 from helpdesk.prefetch import prefetched_install
 from providers.models import Role
@@ -196,6 +195,14 @@ def _kept[T](version: str | None, key: str, read: Callable[[], T]) -> T:
     return kept
 
 
+def _kept_under[T](version_key: str, name: str, read: Callable[[], T]) -> T:
+    """`read()`, kept by this process while the version under `version_key` holds
+    (`_kept`), under `name`; read every time where it cannot be trusted (no
+    shared cache, or it did not answer)."""
+    version = _version(version_key) if settings.QUEUE_VERSIONS else None
+    return _kept(version, f"{version_key}:{name}", read)
+
+
 def kept_for_queue[T](
     house_id: int | None, version: str | None, name: str, read: Callable[[], T]
 ) -> T:
@@ -238,8 +245,7 @@ def kept_for_provider[T](provider_id: int, name: str, read: Callable[[], T]) -> 
     version (QUEUE_KEPT_SECONDS at most), under `name`, which must tell apart
     whatever else decides what `read` returns; read every time where the version
     cannot be trusted (no shared cache, or it did not answer)."""
-    version = _version(_provider_key(provider_id)) if settings.QUEUE_VERSIONS else None
-    return _kept(version, f"provider-kept:{provider_id}:{name}", read)
+    return _kept_under(_provider_key(provider_id), name, read)
 
 
 def on_card_request_saved(sender, instance, **kwargs) -> None:
@@ -286,11 +292,9 @@ def load_offices(person) -> None:
         person, "_prefetched_objects_cache", {}
     ):
         return
-    version = _version(OFFICES_KEY) if settings.QUEUE_VERSIONS else None
-    if version is None:
-        prefetch_related_objects([person], "offices")
-        return
-    offices = _kept(version, f"offices:{person.pk}", lambda: list(person.offices.all()))
+    offices = _kept_under(
+        OFFICES_KEY, f"person:{person.pk}", lambda: list(person.offices.all())
+    )
     prefetched_install(person, "offices", offices)
 
 
@@ -311,8 +315,7 @@ def kept_for_routing[T](name: str, read: Callable[[], T]) -> T:
     process while the routing keeps its version (QUEUE_KEPT_SECONDS at most),
     under `name`, which must tell apart whatever decides what `read` returns;
     read every time where the version cannot be trusted."""
-    version = _version(ROUTING_KEY) if settings.QUEUE_VERSIONS else None
-    return _kept(version, f"routing:{name}", read)
+    return _kept_under(ROUTING_KEY, name, read)
 
 
 # API tokens -------------------------------------------------------------------------
@@ -331,8 +334,7 @@ def kept_for_tokens[T](name: str, read: Callable[[], T]) -> T:
     """`read()` of a token and its agent, kept by this process while the tokens
     keep their version (QUEUE_KEPT_SECONDS at most), under `name`; read every
     time where the version cannot be trusted."""
-    version = _version(TOKENS_KEY) if settings.QUEUE_VERSIONS else None
-    return _kept(version, f"tokens:{name}", read)
+    return _kept_under(TOKENS_KEY, name, read)
 
 
 # Inboxes --------------------------------------------------------------------------
