@@ -127,7 +127,6 @@ def test_the_load_driver_counts_requests_and_latencies(live_server):
 def test_each_scenario_is_measured_at_every_size_in_turn(monkeypatch):
     """The sizes alternate within each scenario, round after round, and each
     figure is the median of its rounds (statuses summed)."""
-    from argparse import Namespace
 
     from bench import run
 
@@ -138,18 +137,7 @@ def test_each_scenario_is_measured_at_every_size_in_turn(monkeypatch):
         n = len(calls)
         return {"rps": n, "p50_ms": n, "p99_ms": 10 * n, "statuses": {"200": 1}}
 
-    monkeypatch.setattr(run, "_load", fake_load)
-    queries = {scenario.name: 3 for scenario in SCENARIOS}
-    context = {**_scenario_context(), "etag": '"x"', "queries": queries, "seeded": {}}
-    started = [
-        {"size": size, "port": port, "context": context}
-        for size, port in ((10, 8001), (20, 8002))
-    ]
-
-    runs = run.measure(
-        started,
-        Namespace(rounds=3, seconds=1, concurrency=1, floor_seconds=0, scenarios=[]),
-    )
+    runs = measured(monkeypatch, fake_load, ports=(8001, 8002), rounds=3)
 
     first = calls[:6]
     assert first == [f"http://127.0.0.1:{port}" for port in (8001, 8002) * 3]
@@ -167,7 +155,6 @@ def test_each_scenario_is_measured_at_every_size_in_turn(monkeypatch):
 def test_a_target_is_judged_against_the_floor_measured_just_before(monkeypatch):
     """The machine slows down during the run: the floor measured again before a
     scenario, not the first one, tells whether it meets its target."""
-    from argparse import Namespace
 
     from bench import run
 
@@ -179,15 +166,7 @@ def test_a_target_is_judged_against_the_floor_measured_just_before(monkeypatch):
         rps = (1000 if sum(floors) == 1 else 400) if floors[-1] else 120
         return {"rps": rps, "p50_ms": 1, "p99_ms": 2, "statuses": {"200": 1}}
 
-    monkeypatch.setattr(run, "_load", fake_load)
-    queries = {scenario.name: 3 for scenario in SCENARIOS}
-    context = {**_scenario_context(), "etag": '"x"', "queries": queries, "seeded": {}}
-    started = [{"size": 10, "port": 8001, "context": context}]
-
-    runs = run.measure(
-        started,
-        Namespace(rounds=1, seconds=8, concurrency=1, floor_seconds=3, scenarios=[]),
-    )
+    runs = measured(monkeypatch, fake_load, seconds=8, floor_seconds=3)
 
     targets = [s for s in SCENARIOS if s.target is not None]
     assert sum(floors) == 1 + len(targets)
@@ -198,6 +177,24 @@ def test_a_target_is_judged_against_the_floor_measured_just_before(monkeypatch):
     )
     # 0.12 of the first floor, 0.30 of the one just before: met.
     assert "| 0.12 | 400 | 0.30 | ≥ 0.25: met |" in line
+
+
+def measured(monkeypatch, fake_load, ports=(8001,), **options) -> list[dict]:
+    """`bench.run.measure` over made-up servers (sizes 10, 20, … on `ports`), each
+    load answered by `fake_load`."""
+    from argparse import Namespace
+
+    from bench import run
+
+    monkeypatch.setattr(run, "_load", fake_load)
+    queries = {scenario.name: 3 for scenario in SCENARIOS}
+    context = {**_scenario_context(), "etag": '"x"', "queries": queries, "seeded": {}}
+    started = [
+        {"size": 10 * (n + 1), "port": port, "context": context}
+        for n, port in enumerate(ports)
+    ]
+    defaults = {"rounds": 1, "seconds": 1, "concurrency": 1, "floor_seconds": 0}
+    return run.measure(started, Namespace(**{"scenarios": [], **defaults, **options}))
 
 
 def _scenario_context() -> dict:
@@ -216,7 +213,6 @@ def _scenario_context() -> dict:
 
 
 def test_naming_scenarios_measures_them_and_the_floors(monkeypatch):
-    from argparse import Namespace
 
     from bench import run
 
@@ -226,17 +222,7 @@ def test_naming_scenarios_measures_them_and_the_floors(monkeypatch):
         paths.append(spec["path"])
         return {"rps": 100, "p50_ms": 1, "p99_ms": 2, "statuses": {"200": 1}}
 
-    monkeypatch.setattr(run, "_load", fake_load)
-    queries = {scenario.name: 3 for scenario in SCENARIOS}
-    context = {**_scenario_context(), "etag": '"x"', "queries": queries, "seeded": {}}
-    started = [{"size": 10, "port": 8001, "context": context}]
-
-    runs = run.measure(
-        started,
-        Namespace(
-            rounds=1, seconds=1, concurrency=1, floor_seconds=0, scenarios=["file"]
-        ),
-    )
+    runs = measured(monkeypatch, fake_load, scenarios=["file"])
 
     assert list(runs[0]["results"]) == ["bare", "one_query", "file"]
     assert paths == ["/bench/bare/", paths[1], "/api/v1/requests/"]
