@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.backends.signals import connection_created
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -7,6 +7,7 @@ class CardsConfig(AppConfig):
     name = "cards"
 
     def ready(self) -> None:
+        from django_otp.models import Device
         from rest_framework.authtoken.models import Token
 
         from cards.aggregates import register_sqlite_functions
@@ -62,11 +63,13 @@ class CardsConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"routing_version_{model._meta.model_name}_{name}",
                 )
-        # A token, or what a token's agent comes with, changing moves the tokens'.
-        for model in (Token, Person, Provider, Location, House):
+        # A person, a token, a device, or what a person is read with, changing
+        # moves sign-in's.
+        devices = [m for m in apps.get_models() if issubclass(m, Device)]
+        for model in (Person, Token, *devices, Provider, Location, House):
             for name, signal in (("saved", post_save), ("deleted", post_delete)):
                 signal.connect(
-                    versions.tokens_version_bump,
+                    versions.sign_in_version_bump,
                     sender=model,
-                    dispatch_uid=f"tokens_version_{model._meta.model_name}_{name}",
+                    dispatch_uid=f"sign_in_version_{model._meta.label_lower}_{name}",
                 )

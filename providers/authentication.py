@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
-from cards.services.versions import kept_for_tokens
+from cards.services.versions import kept_for_sign_in
 from providers.security import needs_two_factor
 
 STAFF_TOKENS_REFUSED = gettext_lazy(
@@ -32,10 +32,10 @@ class IntegrationTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         # DRF's own check. The agent comes with their provider, its house and
         # their location, which filing needs, and is kept by each process under
-        # the tokens' version (cards.services.versions), which a deleted token
+        # sign-in's version (cards.services.versions), which a deleted token
         # or any change to a person moves at once.
         digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
-        token = kept_for_tokens(digest, lambda: self._token(key))
+        token = kept_for_sign_in(digest, lambda: self._token(key))
         user = token.user
         if not user.is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))

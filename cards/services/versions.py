@@ -20,10 +20,12 @@ for changes, so that a reader can tell "nothing changed" from the version alone.
 - The routing: replaced when a house, an office or a house's category mapping
   changes. The house a filing names and the office its provider's category goes
   to are kept under it by each process (`kept_for_routing`).
-- The API tokens: replaced when a token, a person, a provider, a location or a
-  house is saved or deleted. The agent a token names, with their provider and
-  location, is kept under it by each process (`kept_for_tokens`): a token
-  deleted, or its agent deactivated, is refused on the next request.
+- Sign-in: replaced when a person, an API token, an authenticator device, a
+  provider, a location or a house is saved or deleted. The agent a token names,
+  with their provider and location, and a session's person, with their house and
+  the session's device, are kept under it by each process (`kept_for_sign_in`):
+  a token deleted, a device removed or a person deactivated or given a new
+  password is refused on their next request.
 
 A token is replaced, never counted up: a version the cache lost comes back as a
 new one, so it can never repeat one a reader still holds. Each change replaces it
@@ -146,13 +148,14 @@ def read_once(likely: Callable[[], Iterable[str]]) -> Iterator[None]:
 
 
 def versions_likely_for(person) -> list[str]:
-    """The versions a request of `person` is likely to read: the routing and the
-    tokens (an API filing, before its agent is known), the offices people work
-    (a specialist's permissions), their house's queue, their provider's requests
-    and their inbox (the header's unread count)."""
-    keys = [ROUTING_KEY, TOKENS_KEY]
+    """The versions a request of `person` is likely to read: the routing (a
+    filing); sign-in, where no session names the person (an API request, before
+    its token is read); the offices people work (a specialist's permissions),
+    their house's queue, their provider's requests and their inbox (the header's
+    unread count). A session's person was read with sign-in's version already."""
     if not person.is_authenticated:
-        return keys
+        return [ROUTING_KEY, SIGN_IN_KEY]
+    keys = [ROUTING_KEY]
     if person.role == Role.SPECIALIST:
         keys.append(OFFICES_KEY)
     if person.house_id is not None:
@@ -318,23 +321,24 @@ def kept_for_routing[T](name: str, read: Callable[[], T]) -> T:
     return _kept_under(ROUTING_KEY, name, read)
 
 
-# API tokens -------------------------------------------------------------------------
+# Sign-in ---------------------------------------------------------------------------
 
-TOKENS_KEY = "tokens-version"
+SIGN_IN_KEY = "sign-in-version"
 
 
-def tokens_version_bump(**kwargs) -> None:
-    """A new version of the API tokens and the agents they name (a signal
-    receiver)."""
+def sign_in_version_bump(**kwargs) -> None:
+    """A new version of who signs in and how: a person, an API token, an
+    authenticator device, or a provider, location or house a person is read with
+    (a signal receiver)."""
     if settings.QUEUE_VERSIONS:
-        _bump({TOKENS_KEY})
+        _bump({SIGN_IN_KEY})
 
 
-def kept_for_tokens[T](name: str, read: Callable[[], T]) -> T:
-    """`read()` of a token and its agent, kept by this process while the tokens
-    keep their version (QUEUE_KEPT_SECONDS at most), under `name`; read every
-    time where the version cannot be trusted."""
-    return _kept_under(TOKENS_KEY, name, read)
+def kept_for_sign_in[T](name: str, read: Callable[[], T]) -> T:
+    """`read()` of a person (through their token or their session), kept by this
+    process while sign-in keeps its version (QUEUE_KEPT_SECONDS at most), under
+    `name`; read every time where the version cannot be trusted."""
+    return _kept_under(SIGN_IN_KEY, name, read)
 
 
 # Inboxes --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib import admin, auth
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -30,6 +31,7 @@ from tests.providers.factories import (
     SpecialistFactory,
     SupervisorFactory,
     TOTPDeviceFactory,
+    house,
     totp_code,
     totp_code_for_secret,
 )
@@ -619,13 +621,68 @@ def test_deactivating_a_person_ends_their_sessions_and_token_at_once(
     assert bystander.get("/queue/").status_code == 200
 
 
-def test_an_inactive_person_is_refused_on_every_request_even_without_the_hook(
-    client, specialist
+def test_an_inactive_person_is_refused_even_without_the_hook(
+    client, specialist, settings
 ):
+    """Deactivated outside the app (no signal): refused on the next request where
+    the person is not kept, and once what each process keeps runs out
+    (QUEUE_KEPT_SECONDS) where it is."""
     from providers.models import Person
 
+    for kept in (False, True):
+        settings.QUEUE_VERSIONS = kept
+        Person.objects.filter(pk=specialist.pk).update(is_active=True)
+        client.force_login(specialist)
+        assert client.get("/queue/").status_code == 200
+        Person.objects.filter(pk=specialist.pk).update(is_active=False)  # no signal
+        if kept:
+            assert client.get("/queue/").status_code == 200
+            caches["fragments"].clear()  # as QUEUE_KEPT_SECONDS later
+        assert client.get("/queue/").url.startswith("/login/")
+
+
+def people_read(captured) -> int:
+    return sum(
+        q["sql"].split(" FROM ", 1)[-1].startswith(('"providers_person"', '"otp_'))
+        for q in captured
+    )
+
+
+def test_a_sessions_person_is_read_once_until_they_or_their_device_change(
+    client, specialist, settings
+):
+    """Each process keeps a session's person, with their house and device, under
+    sign-in's version: a person moved, given a new password or deactivated, or
+    their device removed, counts on the very next request."""
+    settings.QUEUE_VERSIONS = True
     client.force_login(specialist)
-    Person.objects.filter(pk=specialist.pk).update(is_active=False)  # no signal
+    assert client.get("/queue/").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/queue/")
+    assert page.status_code == 200
+    assert people_read(captured) == 0
+    assert page.context["user"].otp_device is not None
+
+    # Moved to another house: the next page is that house's queue.
+    specialist.house = house("CJ")
+    specialist.save()
+    assert house("CJ").short_name in page_of(client.get("/queue/"))
+
+    # The authenticator removed: the session is sent to the code step.
+    TOTPDevice.objects.filter(user=specialist).delete()
+    assert client.get("/queue/").url.startswith("/login/code/")
+
+    # A new password elsewhere ends this session.
+    client.force_login(specialist)
+    assert client.get("/queue/").status_code == 200
+    specialist.set_password("another horse battery")
+    specialist.save()
+    assert client.get("/queue/").url.startswith("/login/")
+
+    client.force_login(specialist)
+    assert client.get("/queue/").status_code == 200
+    specialist.is_active = False
+    specialist.save()
     assert client.get("/queue/").url.startswith("/login/")
 
 
@@ -670,7 +727,9 @@ def test_another_persons_device_does_not_verify_a_session(client, specialist):
 
 def test_an_unconfirmed_device_does_not_verify_a_session(client, specialist):
     client.force_login(specialist)
-    TOTPDevice.objects.filter(user=specialist).update(confirmed=False)
+    for device in TOTPDevice.objects.filter(user=specialist):
+        device.confirmed = False
+        device.save()
 
     assert client.get("/queue/").url.startswith("/login/code/")
 
