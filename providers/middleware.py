@@ -1,8 +1,9 @@
 """CAS staff sessions: the second-factor gate and the idle timeout; the session's
 authenticator device read with its person.
 
-Runs after the authentication, OTP, messages and htmx middleware. Provider agents
-pass through untouched.
+Runs after the authentication, OTP, messages and htmx middleware, and gives the
+views the person read (`read_user`). Provider agents pass through otherwise
+untouched.
 """
 
 import time
@@ -13,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import ngettext
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -40,12 +42,25 @@ def is_polling(request) -> bool:
     )
 
 
+def read_user(user):
+    """The person (or anonymous user) behind a lazy `request.user`, read. The
+    authentication and OTP middleware each wrap it in a lazy object, which every
+    later use of the person (permissions, scope, templates: hundreds a page)
+    would go through."""
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
+
+
 class StaffSessionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if needs_two_factor(request.user):
+        request.user = user = read_user(request.user)
+        if needs_two_factor(user):
             self._end_if_idle(request)
         return self.get_response(request)
 

@@ -981,3 +981,17 @@ def test_a_card_request_page_still_opens_for_a_verified_specialist(
     card_request = CardRequestFactory(filed_by=provider_agent)
     client.force_login(specialist)
     assert client.get(f"/queue/{card_request.reference}/").status_code == 200
+
+
+def test_views_get_the_person_read_not_a_lazy_stand_in(client, specialist):
+    """The middleware hands on the person itself: each of a page's hundreds of
+    uses of `request.user` would otherwise go through two lazy wrappers."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from providers.models import Person
+
+    assert type(client.get("/login/").wsgi_request.user) is AnonymousUser
+    client.force_login(specialist)
+    request = client.get("/queue/").wsgi_request
+    assert type(request.user) is Person
+    assert request.user.is_verified()
