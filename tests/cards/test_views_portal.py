@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -918,16 +918,15 @@ def test_the_unread_count_is_kept_until_a_message_arrives_or_is_read(
     assert unread_shown(agent_client) == 0
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_count_made_before_a_message_commits_is_not_kept_after_it(
-    provider_agent, inbox, kept_counts, django_capture_on_commit_callbacks
+    provider_agent, inbox, kept_counts
 ):
     assert unread_in_app_count(provider_agent) == 2
-    with django_capture_on_commit_callbacks() as callbacks:
+    with transaction.atomic():
         services.notifications_queue(card_request=inbox, template="rejected")
         # A page drawn meanwhile, elsewhere, still counts the messages as they were.
         assert kept_for_inbox(provider_agent.pk, "unread", lambda: 2) == 2
-    for callback in callbacks:
-        callback()
     assert unread_in_app_count(provider_agent) == 3
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -28,7 +28,12 @@ from cards.services.versions import queue_version_of
 from cards.templatetags import queue_tags
 from providers.models import Category
 from tests.cards.factories import CardRequestFactory
-from tests.providers.factories import AgentFactory, ProviderFactory, house
+from tests.providers.factories import (
+    AgentFactory,
+    ProviderFactory,
+    SpecialistFactory,
+    house,
+)
 
 CID = "80642000350012345678"
 MASKED = "•" * 16 + "5678"
@@ -631,30 +636,32 @@ def test_rows_change_in_both_houses_when_a_request_is_transferred(
     assert f"row-{card_request.reference}" in arrived.content.decode()
 
 
-def test_a_filing_replaces_its_houses_and_providers_versions_now_and_on_commit(
-    settings, provider_agent, tm, monkeypatch, django_capture_on_commit_callbacks
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_filing_replaces_its_houses_and_providers_versions_once_it_commits(
+    settings, monkeypatch
 ):
     settings.QUEUE_VERSIONS = True
+    agent, house_tm = AgentFactory(), house("TM")
     written = []
     set_many = cache.set_many
-    monkeypatch.setattr(
-        cache,
-        "set_many",
-        lambda data, **kw: written.append(data) or set_many(data, **kw),
+
+    def noted(data, **kw):
+        written.append((set(data), connection.in_atomic_block))
+        return set_many(data, **kw)
+
+    monkeypatch.setattr(cache, "set_many", noted)
+    services.card_request_file(
+        actor=agent,
+        source=Source.WEB,
+        house=house_tm,
+        kind="blocked",
+        cid="80642000350012345678",
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        services.card_request_file(
-            actor=provider_agent,
-            source=Source.WEB,
-            house=tm,
-            kind="blocked",
-            cid="80642000350012345678",
-        )
     versions = {
-        f"queue-version:{tm.pk}",
-        f"provider-version:{provider_agent.provider_id}",
+        f"queue-version:{house_tm.pk}",
+        f"provider-version:{agent.provider_id}",
     }
-    assert [set(data) for data in written] == [versions] * 2
+    assert written == [(versions, False)]  # once, after the commit
 
 
 def test_another_houses_requests_leave_the_rows_unchanged(
@@ -791,19 +798,27 @@ def test_a_kept_list_of_my_work_is_the_readers_own(
     assert card_request.reference not in page(client, "/queue/rows/?assignee=mine")
 
 
-def test_a_version_is_replaced_again_once_the_change_commits(
-    settings, specialist, card_request, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_version_is_replaced_once_the_change_commits(settings):
+    """A reader before the commit keeps the version it had; one after gets a new
+    one. Under a test case's transaction, which never commits, at once."""
     settings.QUEUE_VERSIONS = True
+    specialist, card_request = SpecialistFactory(), CardRequestFactory()
     house_id = card_request.house_id
     before = queue_version_of(house_id)
-    with django_capture_on_commit_callbacks() as callbacks:
+    with transaction.atomic():
         services.card_request_claim(actor=specialist, card_request=card_request)
-        during = queue_version_of(house_id)
-    assert during != before
-    for callback in callbacks:
-        callback()
-    assert queue_version_of(house_id) not in (before, during)
+        assert queue_version_of(house_id) == before
+    assert queue_version_of(house_id) != before
+
+
+def test_under_a_test_cases_transaction_a_version_is_replaced_at_once(
+    settings, specialist, card_request
+):
+    settings.QUEUE_VERSIONS = True
+    before = queue_version_of(card_request.house_id)
+    services.card_request_claim(actor=specialist, card_request=card_request)
+    assert queue_version_of(card_request.house_id) != before
 
 
 def test_the_polling_falls_back_to_the_database_when_the_cache_fails(
