@@ -74,17 +74,28 @@ class CardRequest(ChoiceLabels, models.Model):
     error_code = models.PositiveSmallIntegerField(_("reader error code"))
     # The CID for a blocked card, the card number for an invalid one.
     identifier = models.CharField(_("identifier"), max_length=20)
+    # A foreign key whose column leads one of the indexes below gets no index of its
+    # own (every filing writes each index of the table).
     house = models.ForeignKey(
-        House, models.PROTECT, related_name="card_requests", verbose_name=_("house")
+        House,
+        models.PROTECT,
+        related_name="card_requests",
+        verbose_name=_("house"),
+        db_index=False,
     )
     office = models.ForeignKey(
-        Office, models.PROTECT, related_name="card_requests", verbose_name=_("office")
+        Office,
+        models.PROTECT,
+        related_name="card_requests",
+        verbose_name=_("office"),
+        db_index=False,
     )
     provider = models.ForeignKey(
         Provider,
         models.PROTECT,
         related_name="card_requests",
         verbose_name=_("provider"),
+        db_index=False,
     )
     location = models.ForeignKey(
         Location, models.SET_NULL, null=True, blank=True, related_name="card_requests"
@@ -106,6 +117,7 @@ class CardRequest(ChoiceLabels, models.Model):
         null=True,
         blank=True,
         related_name="assigned_card_requests",
+        db_index=False,
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome, blank=True)
     note = models.TextField(_("note"), blank=True, max_length=2000)
@@ -227,7 +239,11 @@ FIRST_ACTION_EVENTS = (
 class Event(ChoiceLabels, models.Model):
     """One change to a request. The timeline is append-only: rows are never edited."""
 
-    card_request = models.ForeignKey(CardRequest, models.CASCADE, related_name="events")
+    # As the request's: no index of its own where one of the indexes below leads
+    # with its column.
+    card_request = models.ForeignKey(
+        CardRequest, models.CASCADE, related_name="events", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=EventKind)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True
@@ -235,7 +251,7 @@ class Event(ChoiceLabels, models.Model):
     from_status = models.CharField(max_length=12, choices=Status, blank=True)
     to_status = models.CharField(max_length=12, choices=Status, blank=True)
     from_house = models.ForeignKey(
-        House, models.PROTECT, null=True, blank=True, related_name="+"
+        House, models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     to_house = models.ForeignKey(
         House, models.PROTECT, null=True, blank=True, related_name="+"
@@ -444,17 +460,21 @@ class IdentifierAccess(ChoiceLabels, models.Model):
     and it never holds the identifier itself (the purge then has nothing to erase
     here, and the record stays as evidence)."""
 
+    # As the request's: no index of its own where one of the indexes below leads
+    # with its column.
     card_request = models.ForeignKey(
         CardRequest,
         models.PROTECT,
         related_name="identifier_accesses",
         verbose_name=_("request"),
+        db_index=False,
     )
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,
         related_name="identifier_accesses",
         verbose_name=_("person"),
+        db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=8, choices=AccessChannel)
     # The page or API endpoint (path only: no query string).
