@@ -33,7 +33,7 @@ class IntegrationTokenAuthentication(TokenAuthentication):
         # DRF's own check. The agent comes with their provider, its house and
         # their location, which filing needs, and is kept by each process under
         # sign-in's version (cards.services.versions), which a deleted token
-        # or any change to a person moves at once.
+        # or any change to a person moves once it commits.
         digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
         token = kept_for_sign_in(digest, lambda: self._token(key))
         user = token.user
