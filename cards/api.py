@@ -209,10 +209,10 @@ class CardRequestViewSet(
         if not has_role_for(request.user, Action.FILE):
             raise DRFPermissionDenied(_("Your role does not file requests."))
         key = request.headers.get("Idempotency-Key", "").strip()[:255]
-        fingerprint = hashlib.sha256(
-            json.dumps(request.data, sort_keys=True, default=str).encode()
-        ).hexdigest()
         if key:
+            fingerprint = hashlib.sha256(
+                json.dumps(request.data, sort_keys=True, default=str).encode()
+            ).hexdigest()
             replay = self._replay(key, fingerprint)
             if replay is not None:
                 return replay

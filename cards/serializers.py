@@ -22,12 +22,12 @@ from cards.models import (
     Status,
 )
 from cards.permissions import Action, can, has_role_for
-from helpdesk.api import ChoiceLabelField, ModelSerializer
+from helpdesk.api import ChoiceLabelField, KeptFields, ModelSerializer
 
 _PIN_FIELD = re.compile(r"(^|_)pin(_|$)", re.IGNORECASE)
 
 
-class StrictSerializer(serializers.Serializer):
+class StrictSerializer(KeptFields, serializers.Serializer):
     """Refuses fields it does not list (nothing is silently dropped or set), and any
     field that carries a PIN, without echoing its value."""
 

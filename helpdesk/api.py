@@ -1,5 +1,5 @@
-"""API-wide pieces: the one exception handler, the pagination, and the model
-serializer every output shape builds on."""
+"""API-wide pieces: the one exception handler, the pagination, and the fields every
+serializer keeps per class (`KeptFields`)."""
 
 import copy
 
@@ -36,16 +36,16 @@ NESTING = (
 )
 
 
-class ModelSerializer(serializers.ModelSerializer):
+class KeptFields:
     # No docstring: the API schema describes a serializer by the first docstring
     # of its classes, and this one is no part of any answer's meaning.
     #
-    # A model serializer that reads its model once: DRF builds the fields by
-    # introspecting the model on every instantiation (every response); here the
-    # fields built for a class are kept, and each serializer gets copies of them,
-    # as DRF gives each one copies of the declared fields. A plain field is copied
-    # as it is (binding it to its serializer sets attributes of the copy alone);
-    # one holding fields of its own (a nested serializer, a list or many-related
+    # A serializer's fields built once per class: DRF deep-copies the declared
+    # fields of every serializer it makes (every request), and a model serializer
+    # also introspects its model each time. Here the fields built for a class are
+    # kept, and each serializer gets copies of them. A plain field is copied as it
+    # is (binding it to its serializer sets attributes of the copy alone); one
+    # holding fields of its own (a nested serializer, a list or many-related
     # field, whose child is bound to it) is built anew, DRF's deep copy.
 
     _built_fields: dict[type, dict] = {}
@@ -60,6 +60,10 @@ class ModelSerializer(serializers.ModelSerializer):
             else copy.copy(field)
             for name, field in self._built_fields[cls].items()
         }
+
+
+class ModelSerializer(KeptFields, serializers.ModelSerializer):
+    pass
 
 
 class ChoiceLabelField(serializers.CharField):

@@ -443,3 +443,18 @@ def test_kind_is_derived_from_the_error_code(agent_client):
     response = file(agent_client, error_code=15, cid=CID)
     assert response.status_code == 201
     assert response.json()["kind"] == Kind.BLOCKED
+
+
+def test_each_input_serializer_gets_fields_of_its_own():
+    """Its fields are built once per class and copied for each serializer: a copy
+    is bound to its own serializer, and one's errors are never another's."""
+    from cards.serializers import CardRequestFileSerializer
+
+    good = CardRequestFileSerializer(data={"error_code": 15, "note": "a"})
+    bad = CardRequestFileSerializer(data={"error_code": "x", "note": "b" * 2001})
+    assert good.fields["note"] is not bad.fields["note"]
+    assert good.fields["note"].parent is good and bad.fields["note"].parent is bad
+    assert not bad.is_valid()
+    assert good.is_valid(), good.errors
+    assert set(bad.errors) == {"error_code", "note"}
+    assert good.validated_data == {"error_code": 15, "note": "a"}
