@@ -16,6 +16,7 @@ Definitions:
   those resolved at least once.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -33,6 +34,7 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from cards.aggregates import Percentile
 from cards.models import Call, CardRequest, Event, EventKind, Kind, Status
@@ -200,20 +202,28 @@ def _figures(row: dict, *, key: str = "", label: str = "") -> Figures:
     )
 
 
-def report_kept_for(*, actor: Person, period: Period, houses: list[House]) -> Report:
-    """`report_for`, kept by this process for the rest of the minute while no
-    request of the houses changes (`cards.services.versions`): a supervisor's
-    reloads, and their colleagues', read it once. Calls logged in the meantime
-    show from the next minute."""
+def report_kept_for[T](
+    *,
+    actor: Person,
+    period: Period,
+    houses: list[House],
+    draw: Callable[[Report], T],
+) -> T:
+    """`draw` of `report_for`, kept by this process for the rest of the minute while
+    no request of the houses changes (`cards.services.versions`): a supervisor's
+    reloads, and their colleagues', read and draw it once. What `draw` makes may
+    depend on the report and the active language only. Calls logged in the
+    meantime show from the next minute."""
     from cards.services.versions import kept_for_queues
 
     house_ids = _reported_houses(actor, houses)
     name = (
         f"report:{actor.role}:{','.join(str(h.pk) for h in houses)}:"
-        f"{period.start}:{period.end}:{timezone.now():%Y%m%d%H%M}"
+        f"{period.start}:{period.end}:{get_language()}:"
+        f"{timezone.now():%Y%m%d%H%M}"
     )
     return kept_for_queues(
-        house_ids, name, lambda: _report(actor, period, houses, house_ids)
+        house_ids, name, lambda: draw(_report(actor, period, houses, house_ids))
     )
 
 

@@ -4,6 +4,7 @@ side), with charts and their tables, and the CSV exports of requests and calls."
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
@@ -12,7 +13,7 @@ from cards.exports import calls_csv_rows, card_requests_csv_rows
 from cards.forms.supervise import PRESETS, ReportPeriodForm
 from cards.permissions import Action, has_role_for
 from cards.selectors import houses_run_by
-from cards.selectors.reports import report_kept_for
+from cards.selectors.reports import Report, report_kept_for
 
 
 def _period_and_houses(request):
@@ -40,7 +41,6 @@ def reports(request):
     context = {"form": form, "presets": _presets(request)}
     if period is None:
         return render(request, "cards/reports/home.html", context, status=400)
-    report = report_kept_for(actor=request.user, period=period, houses=houses)
     query = urlencode(
         {
             "start": period.start.isoformat(),
@@ -48,26 +48,37 @@ def reports(request):
             **({"house": houses[0].code} if len(houses) == 1 else {}),
         }
     )
-    context.update(
-        {
-            "report": report,
-            "query": query,
-            "compare": len(report.by_house) > 1,
-            "days_chart": column_chart(
-                [
-                    (f"{day:%d.%m}", [blocked, invalid])
-                    for day, blocked, invalid in report.by_day
-                ],
-                label_every=max(1, len(report.by_day) // 10),
-            ),
-            "hours_chart": column_chart(
-                [(f"{hour:02d}", [n]) for hour, n in report.calls_by_hour],
-                label_every=2,
-            ),
-            "houses_chart": bar_chart([(f.label, f.total) for f in report.by_house]),
-        }
+    report, drawn = report_kept_for(
+        actor=request.user,
+        period=period,
+        houses=houses,
+        draw=lambda report: (report, _drawn(report, query)),
     )
+    context.update({"report": report, "drawn": drawn})
     return render(request, "cards/reports/home.html", context)
+
+
+def _drawn(report: Report, query: str) -> str:
+    """The report's figures, tables and charts, drawn once for every reader it is
+    kept for (`report_kept_for`): nothing in them depends on who reads them."""
+    context = {
+        "report": report,
+        "query": query,
+        "compare": len(report.by_house) > 1,
+        "days_chart": column_chart(
+            [
+                (f"{day:%d.%m}", [blocked, invalid])
+                for day, blocked, invalid in report.by_day
+            ],
+            label_every=max(1, len(report.by_day) // 10),
+        ),
+        "hours_chart": column_chart(
+            [(f"{hour:02d}", [n]) for hour, n in report.calls_by_hour],
+            label_every=2,
+        ),
+        "houses_chart": bar_chart([(f.label, f.total) for f in report.by_house]),
+    }
+    return render_to_string("cards/reports/_report.html", context)
 
 
 def _presets(request) -> list[dict]:
