@@ -68,9 +68,10 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(app_env(database_of(args.size)[2]))
 
-    # The app loaded as the server loads it (helpdesk.wsgi: what it loaded, frozen).
+    # Django set up, and the app loaded as the server loads it (helpdesk.wsgi: what
+    # it loaded, frozen).
     import bench.floor  # noqa: F401
-    from bench.prepare import _context, rows_etag  # sets Django up
+    from bench.prepare import _context, rows_etag
     from bench.scenarios import SCENARIOS
     from cards.models import CardRequest
 
