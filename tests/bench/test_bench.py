@@ -54,6 +54,28 @@ def test_the_seed_spreads_requests_over_houses_states_and_time(seeded):
 
 
 @on_postgresql
+def test_a_run_drops_what_earlier_runs_filed_and_keeps_the_seed(seeded):
+    from bench.prepare import _context, drop_earlier_filings, send
+    from cards.models import IdentifierAccess
+
+    context = _context()
+    filing = next(s for s in SCENARIOS if s.name == "file")
+    client = Client()
+    for n in (1, 2, 3):
+        assert send(client, filing.request(context, n=10**15 + n)).status_code == 201
+    seeded_events = Event.objects.count() - 3
+    records = IdentifierAccess.objects.count()
+
+    assert drop_earlier_filings() == 3
+
+    assert CardRequest.objects.count() == seeded["cards_cardrequest"]
+    assert Event.objects.count() == seeded_events
+    assert IdentifierAccess.objects.count() == records - 3
+    assert not CardRequest.objects.filter(identifier__startswith="9999").exists()
+    assert drop_earlier_filings() == 0
+
+
+@on_postgresql
 def test_every_scenario_is_answered_as_the_load_expects(seeded):
     from bench.prepare import _context, _queries
 
