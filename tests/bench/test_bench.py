@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -73,6 +73,14 @@ def test_a_run_drops_what_earlier_runs_filed_and_keeps_the_seed(seeded):
     assert IdentifierAccess.objects.count() == records - 3
     assert not CardRequest.objects.filter(identifier__startswith="9999").exists()
     assert drop_earlier_filings() == 0
+    # The access records are append-only again.
+    send(client, filing.request(context, n=10**15 + 4))
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM cards_identifieraccess")
 
 
 @on_postgresql
