@@ -59,7 +59,7 @@ def test_a_new_request_appears_live_and_is_claimed_copied_and_resolved(
     statuses = rows_responses(page)
     start_of_a_minute()
     page.goto("/queue/")
-    assert page.locator(f"#row-{waiting.reference}").is_visible()
+    expect(page.locator(f"#row-{waiting.reference}")).to_be_visible()
     assert_accessible(page)
 
     # Nothing changed: the refresh answers 304 and leaves the list alone.
@@ -101,7 +101,7 @@ def test_a_new_request_appears_live_and_is_claimed_copied_and_resolved(
     identifier = page.locator("#identifier").inner_text()
     assert identifier.replace(" ", "").replace("\n", "") == CID
     copy = page.locator("button[data-copy]")
-    assert copy.is_visible()
+    expect(copy).to_be_visible()
     copy.click()
     expect(page.locator(".queue-copied")).to_have_text(re.compile(r"\S"))
     assert page.evaluate("navigator.clipboard.readText()") == CID
@@ -194,7 +194,7 @@ def test_filters_shortcuts_and_tablet_layout(new_page, supervisor, specialist):
     page.wait_for_url("**/queue/?kind=invalid")
     page.locator(f"#row-{blocked.reference}").wait_for(state="detached")
     assert page.locator("tbody tr").count() == 1
-    assert page.locator(f"#row-{invalid.reference}").is_visible()
+    expect(page.locator(f"#row-{invalid.reference}")).to_be_visible()
     assert page.evaluate("window.stillTheSamePage") is True
     page.select_option("#id_kind", "")
     page.select_option("#id_office", "hospital")
@@ -216,7 +216,7 @@ def test_filters_shortcuts_and_tablet_layout(new_page, supervisor, specialist):
     page.locator("#tab-status-in_progress").click()
     page.wait_for_url("**/queue/?status=in_progress")
     assert page.locator("tbody tr").count() == 1
-    assert page.locator(f"#row-{claimed.reference}").is_visible()
+    expect(page.locator(f"#row-{claimed.reference}")).to_be_visible()
 
     tablet = new_page(supervisor, viewport=(800, 1000))
     tablet.goto("/queue/")
@@ -237,7 +237,7 @@ def test_the_specialist_list_on_a_tablet(new_page, specialist, provider_agent):
     page.goto("/queue/")
     page.locator(f"#claim-{card_request.reference}").click()
     page.wait_for_url(f"**/queue/{card_request.reference}/")
-    assert page.locator("button[data-copy]").is_visible()
+    expect(page.locator("button[data-copy]")).to_be_visible()
     shot(page, "queue-specialist-detail-tablet")
     assert page.evaluate("document.documentElement.scrollWidth") <= 800
 
@@ -250,8 +250,8 @@ def test_an_admin_picks_a_house_and_an_operator_reads_a_request(
 
     page = new_page(national_admin)
     page.goto("/queue/")
-    assert page.locator(f"#row-{timis.reference}").is_visible()
-    assert page.locator(f"#row-{cluj.reference}").is_visible()
+    expect(page.locator(f"#row-{timis.reference}")).to_be_visible()
+    expect(page.locator(f"#row-{cluj.reference}")).to_be_visible()
     page.select_option("#id_house", "CJ")
     page.wait_for_url("**/queue/?house=CJ")
     page.locator(f"#row-{timis.reference}").wait_for(state="detached")

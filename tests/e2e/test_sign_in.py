@@ -25,7 +25,7 @@ def test_a_wrong_password_is_refused_in_place(new_page, provider_agent):
     page.fill("#id_username", provider_agent.username)
     page.fill("#id_password", "wrong")
     page.get_by_role("button", name="Autentificare").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
 
 
 def _password_step(page, username: str) -> None:

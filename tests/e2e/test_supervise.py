@@ -5,6 +5,7 @@ charts, tables and CSV export; a national admin comparing houses."""
 from datetime import timedelta
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cards import services
 from cards.models import CardRequest, EventKind, Kind
@@ -46,14 +47,14 @@ def test_a_supervisor_reassigns_an_idle_request_and_the_timeline_says_so(
     page.locator("nav a[href='/supervise/workload/']").click()
     page.wait_for_url("**/supervise/workload/")
     row = page.locator("tr", has=page.locator(f"a:text-is('{idle.reference}')"))
-    assert row.locator(".badge.idle").is_visible()
+    expect(row.locator(".badge.idle")).to_be_visible()
     assert str(away) in row.inner_text()
     assert_accessible(page)
     shot(page, "supervise-workload")
 
     row.locator("select").select_option(label=str(here))
-    row.locator("form[action$='/reassign/'] button").click()
-    page.wait_for_url("**/supervise/workload/**")
+    with page.expect_navigation():
+        row.locator("form[action$='/reassign/'] button").click()
     assert idle.reference in page.locator(".messages").inner_text()
     idle.refresh_from_db()
     assert idle.assignee == here
@@ -73,9 +74,9 @@ def test_a_supervisor_sets_an_offices_target_time(new_page):
     page.goto("/supervise/offices/")
     page.fill("#id_primary-sla_minutes", "90")
     page.fill("#id_primary-friday_closes_at", "13:30")
-    page.locator("form[aria-labelledby='office-primary-title'] button").click()
-    page.wait_for_url("**/supervise/offices/**")
-    assert page.locator(".messages").is_visible()
+    with page.expect_navigation():
+        page.locator("form[aria-labelledby='office-primary-title'] button").click()
+    expect(page.locator(".messages")).to_be_visible()
     office = Office.objects.get(house__code="TM", kind="primary")
     assert office.sla_minutes == 90
     assert_accessible(page)
@@ -83,7 +84,7 @@ def test_a_supervisor_sets_an_offices_target_time(new_page):
 
     page.fill("#id_clinical-closes_at", "07:00")
     page.locator("form[aria-labelledby='office-clinical-title'] button").click()
-    assert page.locator("#id_clinical-closes_at_errors").is_visible()
+    expect(page.locator("#id_clinical-closes_at_errors")).to_be_visible()
 
 
 def _a_month_of_work(tm, cj):
@@ -145,7 +146,7 @@ def test_the_reports_page_with_charts_tables_and_export(new_page, tm, cj):
     assert_accessible(page)
     shot(page, "reports-supervisor")
     page.locator("details summary").first.click()
-    assert page.locator("details table").first.is_visible()
+    expect(page.locator("details table").first).to_be_visible()
 
     with page.expect_download() as download:
         page.locator("a[href^='/reports/requests.csv']").click()
