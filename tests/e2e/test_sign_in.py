@@ -15,7 +15,7 @@ def test_sign_in_page_in_both_languages(new_page, db):
     shot(page, "sign-in-ro")
 
     page.get_by_role("button", name="English").click()
-    assert page.locator("h1").inner_text() == "Sign in"
+    expect(page.locator("h1")).to_have_text("Sign in")
     shot(page, "sign-in-en")
 
 
