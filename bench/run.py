@@ -13,7 +13,8 @@ every size in turn (and round after round with --rounds, each figure then the
 median of its rounds). Before each scenario with a target, the one-query floor
 is measured again at that size for --floor-seconds: this machine's speed drifts
 within a run, and a scenario's target is judged against the floor of its own
-minute (the ratio to the run's first floor is printed beside it). The databases
+minute, round by round (the median of the rounds' ratios; the ratio to the run's
+first floor is printed beside it). The databases
 (helpdesk_bench_<size>) are kept between runs: a second run skips the seeding
 (drop them with `--fresh`). Naming scenarios measures those and the floors only."""
 
@@ -260,6 +261,14 @@ def measure(started: list[dict], args) -> list[dict]:
             result["queries"] = one["context"]["queries"][scenario.name]
             if beside[size]:
                 result["floor_rps"] = median_of(beside[size])["rps"]
+                # Each round against the floor just before it, then the median:
+                # a round measured in a slow minute is judged with that minute.
+                result["ratio_beside"] = statistics.median(
+                    one_round["rps"] / floor_round["rps"]
+                    for one_round, floor_round in zip(
+                        rounds[size], beside[size], strict=True
+                    )
+                )
             print(f"[{size}] {scenario.name}: {_line(result)}", flush=True)
     return [
         {
@@ -310,11 +319,11 @@ def table(runs: list[dict]) -> str:
             ratio = result["rps"] / floor if floor else 0
             beside, ratio_beside = result.get("floor_rps"), ""
             if beside:
-                ratio_beside = f"{result['rps'] / beside:.2f}"
+                ratio_beside = f"{result['ratio_beside']:.2f}"
             target = ""
             if scenario.target is not None:
                 # Judged against the floor of the same minute where it was measured.
-                judged = result["rps"] / beside if beside else ratio
+                judged = result["ratio_beside"] if beside else ratio
                 met = "met" if judged >= scenario.target else "MISSED"
                 target = f"≥ {scenario.target:.2f}: {met}"
             growth = result["p99_ms"] / first[scenario.name]["p99_ms"]

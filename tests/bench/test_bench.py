@@ -211,6 +211,38 @@ def test_a_target_is_judged_against_the_floor_measured_just_before(monkeypatch):
     assert "| 0.12 | 400 | 0.30 | ≥ 0.25: met |" in line
 
 
+def test_each_round_is_judged_against_its_own_floor(monkeypatch):
+    """Round 1 runs in a fast minute, round 2 in a slow one, round 3 in between:
+    each round's throughput over the floor measured just before it, then the
+    median of those ratios (not the median throughput over the median floor)."""
+
+    from bench import run
+
+    floors = iter([1000, 1000, 1000, 1000, 500, 800])  # the floor's 3 rounds first
+    queue_rps = iter([300, 150, 160])
+
+    def fake_load(spec):
+        if spec["path"].startswith("/bench/bare/"):
+            rps = 2000
+        elif spec["path"].startswith("/bench/one-query/"):
+            rps = next(floors)
+        else:
+            rps = next(queue_rps)
+        return {"rps": rps, "p50_ms": 1, "p99_ms": 2, "statuses": {}}
+
+    runs = measured(
+        monkeypatch, fake_load, rounds=3, floor_seconds=3, scenarios=["queue"]
+    )
+
+    queue = runs[0]["results"]["queue"]
+    # Ratios 0.30, 0.30, 0.20: the median 0.30. The medians' ratio would be
+    # 160 / 800 = 0.20, a miss.
+    assert queue["ratio_beside"] == pytest.approx(0.30)
+    assert queue["rps"] == 160 and queue["floor_rps"] == 800
+    (line,) = [line for line in run.table(runs).splitlines() if "queue page" in line]
+    assert "| 800 | 0.30 | ≥ 0.25: met |" in line
+
+
 def measured(monkeypatch, fake_load, ports=(8001,), **options) -> list[dict]:
     """`bench.run.measure` over made-up servers (sizes 10, 20, … on `ports`), each
     load answered by `fake_load`."""
