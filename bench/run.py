@@ -263,12 +263,13 @@ def measure(started: list[dict], args) -> list[dict]:
                 result["floor_rps"] = median_of(beside[size])["rps"]
                 # Each round against the floor just before it, then the median:
                 # a round measured in a slow minute is judged with that minute.
-                result["ratio_beside"] = statistics.median(
+                result["ratios_beside"] = [
                     one_round["rps"] / floor_round["rps"]
                     for one_round, floor_round in zip(
                         rounds[size], beside[size], strict=True
                     )
-                )
+                ]
+                result["ratio_beside"] = statistics.median(result["ratios_beside"])
             print(f"[{size}] {scenario.name}: {_line(result)}", flush=True)
     return [
         {

@@ -237,6 +237,7 @@ def test_each_round_is_judged_against_its_own_floor(monkeypatch):
     queue = runs[0]["results"]["queue"]
     # Ratios 0.30, 0.30, 0.20: the median 0.30. The medians' ratio would be
     # 160 / 800 = 0.20, a miss.
+    assert queue["ratios_beside"] == pytest.approx([0.30, 0.30, 0.20])
     assert queue["ratio_beside"] == pytest.approx(0.30)
     assert queue["rps"] == 160 and queue["floor_rps"] == 800
     (line,) = [line for line in run.table(runs).splitlines() if "queue page" in line]
