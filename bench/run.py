@@ -6,7 +6,7 @@ latency, SQL queries per request and the ratio to the one-query floor, and write
 them to var/bench/.
 
     python -m bench.run [--sizes 10000 1000000] [--seconds 8] [--concurrency 4]
-                        [--rounds 1] [--floor-seconds 3] [--fresh] [SCENARIO ...]
+                        [--rounds 3] [--floor-seconds 3] [--fresh] [SCENARIO ...]
 
 Every size's server runs for the whole measure, and each scenario is measured at
 every size in turn (and round after round with --rounds, each figure then the
@@ -344,7 +344,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument(
-        "--rounds", type=int, default=1, help="runs of each scenario (the median)"
+        "--rounds", type=int, default=3, help="runs of each scenario (the median)"
     )
     parser.add_argument(
         "--floor-seconds",
