@@ -102,11 +102,11 @@ def test_a_version_is_read_once_in_a_request_and_again_once_replaced(db, cache_r
 
 
 def test_outside_a_request_every_read_asks_the_cache(cache_reads):
-    cache_reads.inner.set(ROUTING_KEY, "as it was", None)
-    assert versions._version(ROUTING_KEY) == "as it was"
-    cache_reads.inner.set(ROUTING_KEY, "changed elsewhere", None)
+    cache_reads.inner.set(ROUTING_KEY, "as-it-was", None)
+    assert versions._version(ROUTING_KEY) == "as-it-was"
+    cache_reads.inner.set(ROUTING_KEY, "changed-elsewhere", None)
 
-    assert versions._version(ROUTING_KEY) == "changed elsewhere"
+    assert versions._version(ROUTING_KEY) == "changed-elsewhere"
     assert len(cache_reads.reads) == 2
 
 
