@@ -14,9 +14,8 @@ median of its rounds). Before each scenario with a target, the one-query floor
 is measured again at that size for --floor-seconds: this machine's speed drifts
 within a run, and a scenario's target is judged against the floor of its own
 minute, round by round (the median of the rounds' ratios; the ratio to the run's
-first floor is printed beside it). The databases
-(helpdesk_bench_<size>) are kept between runs: a second run skips the seeding
-(drop them with `--fresh`). Naming scenarios measures those and the floors only."""
+first floor is printed beside it). The databases (helpdesk_bench_<size>) are
+kept between runs: a second run skips the seeding (drop them with `--fresh`). Naming scenarios measures those and the floors only."""
 
 import argparse
 import http.client
